@@ -1,0 +1,542 @@
+/* test-store.c — the store: creation, migration, bad files, R*Tree and search
+ *
+ * Copyright 2026 The Precinct Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "test-store"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "pct-store-private.h"
+
+static char *
+temp_path (const char *name)
+{
+  return g_build_filename (g_get_user_data_dir (), name, NULL);
+}
+
+static PctStore *
+new_store (const char *name)
+{
+  g_autofree char *path = temp_path (name);
+  g_autoptr(GError) error = NULL;
+  PctStore *store;
+
+  g_mkdir_with_parents (g_get_user_data_dir (), 0700);
+  store = pct_store_open (path, PCT_STORE_OPEN_CREATE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  return store;
+}
+
+static void
+exec_ok (PctStore   *store,
+         const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+
+  pct_store_exec (store, sql, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_create (void)
+{
+  g_autoptr(PctStore) store = new_store ("create.db");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+  gint64 count = -1;
+
+  g_assert_cmpint (pct_store_get_schema_version (store), ==, PCT_STORE_SCHEMA_VERSION);
+
+  for (const char * const *name = pct_store_entity_names (); *name; name++)
+    {
+      pct_store_count (store, *name, &count, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (count, ==, 0);
+    }
+
+  g_assert_false (pct_store_count (store, "no_such_thing", &count, &error));
+  g_assert_error (error, PCT_STORE_ERROR, PCT_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  g_assert_null (pct_store_get_meta (store, "district_name"));
+  pct_store_set_meta (store, "district_name", "江津区", &error);
+  g_assert_no_error (error);
+  pct_store_set_meta (store, "district_name", "几江", &error);
+  g_assert_no_error (error);
+  value = pct_store_get_meta (store, "district_name");
+  g_assert_cmpstr (value, ==, "几江");
+
+  pct_store_check_integrity (store, &error);
+  g_assert_no_error (error);
+}
+
+/* A version-1 file, as the first release wrote it, migrates to the current
+ * version with its rows intact. */
+static void
+test_migrate_v1 (void)
+{
+  g_autofree char *fixture = g_test_build_filename (G_TEST_DIST, "core", "data", "store-v1.db", NULL);
+  g_autofree char *path = temp_path ("v1.db");
+  g_autofree char *contents = NULL;
+  g_autoptr(PctStore) store = NULL;
+  g_autoptr(PctStore) read_only = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+  gint64 count = 0;
+  sqlite3_stmt *stmt;
+
+  g_file_get_contents (fixture, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_mkdir_with_parents (g_get_user_data_dir (), 0700);
+  g_file_set_contents (path, contents, length, &error);
+  g_assert_no_error (error);
+
+  /* Read-only opening cannot migrate, and says so. */
+  read_only = pct_store_open (path, PCT_STORE_OPEN_READ_ONLY, &error);
+  g_assert_error (error, PCT_STORE_ERROR, PCT_STORE_ERROR_INVALID);
+  g_assert_null (read_only);
+  g_clear_error (&error);
+
+  store = pct_store_open (path, PCT_STORE_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pct_store_get_schema_version (store), ==, 2);
+
+  pct_store_count (store, "addresses", &count, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (count, ==, 3);
+
+  /* Version 2 added plate batches and the calendar. */
+  exec_ok (store, "INSERT INTO plate_batches (uuid, name, size, created_at) "
+                  "VALUES ('b1', 'batch', 'medium', 0)");
+  exec_ok (store, "UPDATE plates SET batch_id = 1");
+  exec_ok (store, "INSERT INTO calendar (date, workday, name) VALUES ('2026-10-01', 0, '国庆节')");
+
+  /* The old rows are still indexed. */
+  stmt = pct_store_prepare (store, "SELECT count(*) FROM search_fts WHERE search_fts MATCH '\"鼎山大道\"'", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 3);
+  sqlite3_reset (stmt);
+
+  g_clear_object (&store);
+
+  /* Opening again is a no-op. */
+  store = pct_store_open (path, PCT_STORE_OPEN_READ_ONLY, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pct_store_get_schema_version (store), ==, 2);
+}
+
+static void
+write_file (const char   *path,
+            const char   *data,
+            gssize        length)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, data, length, &error);
+  g_assert_no_error (error);
+}
+
+static void
+assert_open_fails (const char *path,
+                   int         code)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PctStore) store = pct_store_open (path, PCT_STORE_OPEN_DEFAULT, &error);
+
+  g_assert_null (store);
+  g_assert_error (error, PCT_STORE_ERROR, code);
+  /* The message names the file, so the user knows which one is wrong. */
+  g_assert_nonnull (strstr (error->message, path));
+}
+
+static void
+test_bad_files (void)
+{
+  g_autofree char *text = temp_path ("notes.txt");
+  g_autofree char *foreign = temp_path ("foreign.db");
+  g_autofree char *newer = temp_path ("newer.db");
+  g_autofree char *missing = temp_path ("missing.db");
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db;
+
+  g_mkdir_with_parents (g_get_user_data_dir (), 0700);
+
+  write_file (text, "This is a text file, not a database.\n", -1);
+  assert_open_fails (text, PCT_STORE_ERROR_NOT_A_STORE);
+
+  /* Another program's SQLite database is left untouched. */
+  g_assert_cmpint (sqlite3_open (foreign, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE songs (title TEXT)", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  assert_open_fails (foreign, PCT_STORE_ERROR_NOT_A_STORE);
+  g_assert_cmpint (sqlite3_open (foreign, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "SELECT count(*) FROM songs", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "SELECT count(*) FROM addresses", NULL, NULL, NULL), !=, SQLITE_OK);
+  sqlite3_close (db);
+
+  /* A store from a newer release. */
+  {
+    g_autoptr(PctStore) store = pct_store_open (newer, PCT_STORE_OPEN_CREATE, &error);
+    g_assert_no_error (error);
+    exec_ok (store, "PRAGMA user_version = 99");
+  }
+  assert_open_fails (newer, PCT_STORE_ERROR_TOO_NEW);
+
+  assert_open_fails (missing, PCT_STORE_ERROR_NOT_FOUND);
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+}
+
+/* Overwrites the store's pages past the header with garbage: whatever the
+ * store then does, it reports an error instead of crashing. */
+static void
+test_corrupt (void)
+{
+  g_autofree char *path = temp_path ("corrupt.db");
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+
+  {
+    g_autoptr(PctStore) store = new_store ("corrupt.db");
+    exec_ok (store, "INSERT INTO regions VALUES ('500116', NULL, 13, '江津区')");
+    exec_ok (store, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE");
+  }
+
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, >, 8192);
+  for (gsize i = 4096; i < length; i++)
+    contents[i] = (char) (i * 7919 % 251);
+  write_file (path, contents, length);
+
+  {
+    g_autoptr(PctStore) store = pct_store_open (path, PCT_STORE_OPEN_DEFAULT, &error);
+
+    if (store != NULL)
+      {
+        gint64 count;
+
+        g_assert_no_error (error);
+        g_assert_false (pct_store_count (store, "addresses", &count, &error) &&
+                        pct_store_check_integrity (store, &error));
+        g_assert_nonnull (error);
+      }
+    else
+      {
+        g_assert_true (g_error_matches (error, PCT_STORE_ERROR, PCT_STORE_ERROR_CORRUPT) ||
+                       g_error_matches (error, PCT_STORE_ERROR, PCT_STORE_ERROR_NOT_A_STORE));
+      }
+    g_clear_error (&error);
+  }
+
+  /* A file cut short in its header. */
+  write_file (path, contents, 50);
+  {
+    g_autoptr(PctStore) store = pct_store_open (path, PCT_STORE_OPEN_DEFAULT, &error);
+    g_assert_null (store);
+    g_assert_nonnull (error);
+  }
+}
+
+static void
+fill_geometry (PctStore *store,
+               guint     n)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *address;
+  sqlite3_stmt *building;
+
+  exec_ok (store, "INSERT INTO regions VALUES ('500116', NULL, 13, '江津区')");
+  pct_store_begin (store, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 1; i <= n; i++)
+    {
+      g_autofree char *code = g_strdup_printf ("A%06u", i);
+      g_autofree char *display = g_strdup_printf ("重庆市江津区 测试路 %u号", i);
+
+      address = pct_store_prepare (store,
+                                   "INSERT INTO addresses (id, code, kind, region_code, display, lon, lat) "
+                                   "VALUES (?, ?, 'door', '500116', ?, ?, ?)", &error);
+      g_assert_no_error (error);
+      sqlite3_bind_int64 (address, 1, i);
+      sqlite3_bind_text (address, 2, code, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (address, 3, display, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_double (address, 4, g_rand_double_range (rand, 106.20, 106.30));
+      sqlite3_bind_double (address, 5, g_rand_double_range (rand, 29.24, 29.34));
+      pct_store_step_done (store, address, &error);
+      g_assert_no_error (error);
+    }
+
+  for (guint i = 1; i <= n / 4; i++)
+    {
+      double lon = g_rand_double_range (rand, 106.20, 106.30);
+      double lat = g_rand_double_range (rand, 29.24, 29.34);
+      double w = g_rand_double_range (rand, 0.0001, 0.002);
+      double h = g_rand_double_range (rand, 0.0001, 0.002);
+      g_autofree char *ring = g_strdup_printf ("[[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f],[%.7f,%.7f]]",
+                                               lon, lat, lon + w, lat, lon + w, lat + h,
+                                               lon, lat + h, lon, lat);
+
+      building = pct_store_prepare (store,
+                                    "INSERT INTO buildings (id, name, use, floors_above, footprint, lon, lat) "
+                                    "VALUES (?, '1栋', 'residential', 6, ?, ?, ?)", &error);
+      g_assert_no_error (error);
+      sqlite3_bind_int64 (building, 1, i);
+      sqlite3_bind_text (building, 2, ring, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_double (building, 3, lon + w / 2);
+      sqlite3_bind_double (building, 4, lat + h / 2);
+      pct_store_step_done (store, building, &error);
+      g_assert_no_error (error);
+    }
+
+  pct_store_commit (store, &error);
+  g_assert_no_error (error);
+}
+
+static void
+assert_same_refs (GArray *a,
+                  GArray *b)
+{
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    g_assert_cmpint (g_array_index (a, PctFeatureRef, i).id, ==, g_array_index (b, PctFeatureRef, i).id);
+}
+
+/* The R*Tree answer equals a full scan, for points and for polygons, over
+ * boxes from a block to the whole district. */
+static void
+test_rtree_matches_scan (void)
+{
+  g_autoptr(PctStore) store = new_store ("rtree.db");
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  guint total_found = 0;
+
+  fill_geometry (store, 4000);
+
+  for (guint q = 0; q < 60; q++)
+    {
+      g_autoptr(GError) error = NULL;
+      double size = q < 20 ? 0.005 : q < 40 ? 0.02 : 0.2;
+      double lon = g_rand_double_range (rand, 106.19, 106.30);
+      double lat = g_rand_double_range (rand, 29.23, 29.34);
+      PctBBox box = { lon, lat, lon + size, lat + size };
+
+      for (PctLayer layer = PCT_LAYER_ADDRESSES; layer <= PCT_LAYER_BUILDINGS; layer++)
+        {
+          g_autoptr(GArray) indexed = pct_store_query_bbox (store, layer, &box, 0, &error);
+          g_autoptr(GArray) scanned = NULL;
+
+          g_assert_no_error (error);
+          scanned = pct_store_scan_bbox (store, layer, &box, &error);
+          g_assert_no_error (error);
+          assert_same_refs (indexed, scanned);
+          total_found += indexed->len;
+        }
+    }
+
+  /* The boxes were not all empty. */
+  g_assert_cmpuint (total_found, >, 4000);
+
+  /* A limit caps the answer. */
+  {
+    g_autoptr(GError) error = NULL;
+    PctBBox all = { 106.0, 29.0, 106.5, 29.5 };
+    g_autoptr(GArray) capped = pct_store_query_bbox (store, PCT_LAYER_ADDRESSES, &all, 10, &error);
+    PctBBox extent;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (capped->len, ==, 10);
+
+    pct_store_get_extent (store, &extent, &error);
+    g_assert_no_error (error);
+    g_assert_cmpfloat (extent.min_lon, >=, 106.19);
+    g_assert_cmpfloat (extent.max_lon, <=, 106.31);
+    g_assert_cmpfloat (extent.min_lat, <, extent.max_lat);
+  }
+
+  /* Moving an address moves it in the index. */
+  {
+    g_autoptr(GError) error = NULL;
+    PctBBox far = { 107.0, 30.0, 107.1, 30.1 };
+    g_autoptr(GArray) found = NULL;
+
+    exec_ok (store, "UPDATE addresses SET lon = 107.05, lat = 30.05 WHERE id = 17");
+    found = pct_store_query_bbox (store, PCT_LAYER_ADDRESSES, &far, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (found->len, ==, 1);
+    g_assert_cmpint (g_array_index (found, PctFeatureRef, 0).id, ==, 17);
+    g_assert_cmpfloat_with_epsilon (g_array_index (found, PctFeatureRef, 0).lon, 107.05, 1e-4);
+  }
+}
+
+static gboolean
+has_hit (GPtrArray     *hits,
+         PctSearchKind  kind,
+         gint64         id)
+{
+  for (guint i = 0; i < hits->len; i++)
+    {
+      PctSearchHit *hit = g_ptr_array_index (hits, i);
+      if (hit->kind == kind && hit->id == id)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static GPtrArray *
+search_ok (PctStore   *store,
+           const char *query)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *hits = pct_store_search (store, query, 20, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (hits);
+  return hits;
+}
+
+static void
+test_search (void)
+{
+  g_autoptr(PctStore) store = new_store ("search.db");
+  g_autoptr(GPtrArray) hits = NULL;
+
+  exec_ok (store,
+           "INSERT INTO regions VALUES ('500116', NULL, 13, '江津区');"
+           "INSERT INTO addresses (id, code, kind, region_code, display, lon, lat) VALUES"
+           " (1, 'A1', 'door', '500116', '重庆市江津区几江街道 鼎山大道 12号', 106.25, 29.29),"
+           " (2, 'A2', 'door', '500116', '重庆市江津区几江街道 鼎山大道 14号', 106.251, 29.29),"
+           " (3, 'A3', 'door', '500116', '重庆市江津区德感街道 长江路 3号', 106.26, 29.30);"
+           "INSERT INTO units (id, name, uscc, type, status, address_id, lon, lat) VALUES"
+           " (1, '重庆鼎盛商贸有限公司', '91500116MA5U123456', 'enterprise', 'operating', 1, 106.25, 29.29);"
+           "INSERT INTO people (id, name, id_number, category, household_status) VALUES"
+           " (1, '张三丰', '11010519491231002X', 'registered', 'match'),"
+           " (2, '张伟', '500116199001011234', 'registered', 'match'),"
+           " (3, '李娜', '500116199202022345', 'temporary', 'match');");
+
+  hits = search_ok (store, "鼎山大道");
+  g_assert_cmpuint (hits->len, ==, 2);
+  g_assert_true (has_hit (hits, PCT_SEARCH_ADDRESS, 1));
+  g_assert_true (has_hit (hits, PCT_SEARCH_ADDRESS, 2));
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* A substring in the middle of a word, across the space. */
+  hits = search_ok (store, "大道 14");
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_true (has_hit (hits, PCT_SEARCH_ADDRESS, 2));
+  g_assert_cmpstr (((PctSearchHit *) hits->pdata[0])->subtitle, ==, "A2");
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* Units by name and by credit code. */
+  hits = search_ok (store, "鼎盛商贸");
+  g_assert_true (has_hit (hits, PCT_SEARCH_UNIT, 1));
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = search_ok (store, "MA5U1234");
+  g_assert_true (has_hit (hits, PCT_SEARCH_UNIT, 1));
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* Two characters: below the trigram size, still found. */
+  hits = search_ok (store, "张伟");
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_true (has_hit (hits, PCT_SEARCH_PERSON, 2));
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = search_ok (store, "长江");
+  g_assert_true (has_hit (hits, PCT_SEARCH_ADDRESS, 3));
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* One character: a surname. */
+  hits = search_ok (store, "张");
+  g_assert_true (has_hit (hits, PCT_SEARCH_PERSON, 1));
+  g_assert_true (has_hit (hits, PCT_SEARCH_PERSON, 2));
+  g_assert_false (has_hit (hits, PCT_SEARCH_PERSON, 3));
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* An ID number finds its person, and the hit shows it masked only. */
+  hits = search_ok (store, "11010519491231002x");
+  g_assert_true (has_hit (hits, PCT_SEARCH_PERSON, 1));
+  for (guint i = 0; i < hits->len; i++)
+    {
+      PctSearchHit *hit = g_ptr_array_index (hits, i);
+      g_assert_null (strstr (hit->subtitle, "11010519491231002X"));
+      if (hit->kind == PCT_SEARCH_PERSON && hit->id == 1)
+        g_assert_true (g_str_has_prefix (hit->subtitle, "110105********002X"));
+    }
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* Edits and deletions reach the index. */
+  exec_ok (store, "UPDATE addresses SET display = '重庆市江津区几江街道 艾坪山路 1号' WHERE id = 1");
+  hits = search_ok (store, "鼎山大道");
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = search_ok (store, "艾坪山");
+  g_assert_true (has_hit (hits, PCT_SEARCH_ADDRESS, 1));
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  exec_ok (store, "DELETE FROM units WHERE id = 1; DELETE FROM addresses WHERE id = 1");
+  hits = search_ok (store, "艾坪山");
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+
+  /* Query syntax is data, not FTS operators. */
+  hits = search_ok (store, "\"OR\" AND *");
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = search_ok (store, "   ");
+  g_assert_cmpuint (hits->len, ==, 0);
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = search_ok (store, "100%");
+  g_assert_cmpuint (hits->len, ==, 0);
+}
+
+/* For queries the index can answer, the index and the plain scan agree. */
+static void
+test_search_matches_scan (void)
+{
+  g_autoptr(PctStore) store = new_store ("search-scan.db");
+  const char *queries[] = { "测试路", "路 12", "12号", "1号", "号", "测试", "不存在的路" };
+
+  fill_geometry (store, 500);
+
+  for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) indexed = pct_store_search (store, queries[i], 1000, &error);
+      g_autoptr(GPtrArray) scanned = NULL;
+
+      g_assert_no_error (error);
+      scanned = pct_store_search_like_scan (store, queries[i], 1000, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (indexed->len, ==, scanned->len);
+      for (guint j = 0; j < scanned->len; j++)
+        {
+          PctSearchHit *hit = g_ptr_array_index (scanned, j);
+          g_assert_true (has_hit (indexed, hit->kind, hit->id));
+        }
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/store/create", test_create);
+  g_test_add_func ("/store/migrate-v1", test_migrate_v1);
+  g_test_add_func ("/store/bad-files", test_bad_files);
+  g_test_add_func ("/store/corrupt", test_corrupt);
+  g_test_add_func ("/store/rtree-matches-scan", test_rtree_matches_scan);
+  g_test_add_func ("/store/search", test_search);
+  g_test_add_func ("/store/search-matches-scan", test_search_matches_scan);
+
+  return g_test_run ();
+}
