@@ -1,0 +1,741 @@
+/* pct-tool.c — precinct-tool's commands: gen, info, validate, search,
+ * import, export
+ *
+ * Copyright 2026 The Precinct Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The command names, flags, output formats and exit statuses are a contract
+ * that scripts and external checks rely on; change them only compatibly and
+ * keep README.md in step.
+ */
+
+#define G_LOG_DOMAIN "pct-tool"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pct-export.h"
+#include "pct-generator.h"
+#include "pct-import.h"
+#include "pct-progress-bar.h"
+#include "pct-quality.h"
+#include "pct-store.h"
+#include "pct-tool.h"
+#include "pct-validate.h"
+
+typedef int (*CommandFunc) (int argc, char **argv);
+
+typedef struct
+{
+  const char  *name;
+  CommandFunc  func;
+  const char  *summary;
+} Command;
+
+static int
+usage_error (GOptionContext *context,
+             const char     *message)
+{
+  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+  g_printerr ("%s\n\n%s", message, help);
+  return PCT_TOOL_EXIT_USAGE;
+}
+
+/* Parses options; on failure prints why and returns FALSE. */
+static gboolean
+parse_options (GOptionContext  *context,
+               int             *argc,
+               char          ***argv,
+               int             *status)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      *status = usage_error (context, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+print_error (const GError *error)
+{
+  g_printerr ("precinct-tool: %s\n", error->message);
+}
+
+/* ── gen ─────────────────────────────────────────────────────────────── */
+
+/* Midnight of `date` (YYYY-MM-DD) in China Standard Time, or of today. */
+static gboolean
+parse_reference_date (const char  *date,
+                      gint64      *reference,
+                      GError     **error)
+{
+  g_autoptr(GTimeZone) cst = g_time_zone_new_offset (8 * 3600);
+  g_autoptr(GDateTime) day = NULL;
+
+  if (date == NULL)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now (cst);
+      day = g_date_time_new (cst, g_date_time_get_year (now), g_date_time_get_month (now),
+                             g_date_time_get_day_of_month (now), 0, 0, 0);
+    }
+  else
+    {
+      int y, m, d;
+      char extra;
+
+      if (sscanf (date, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3 &&
+          g_date_valid_dmy (d, m, y))
+        day = g_date_time_new (cst, y, m, d, 0, 0, 0);
+    }
+
+  if (day == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("“%s” is not a date of the form YYYY-MM-DD"), date);
+      return FALSE;
+    }
+
+  *reference = g_date_time_to_unix (day);
+  return TRUE;
+}
+
+static int
+command_gen (int    argc,
+             char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autofree char *size_name = NULL;
+  g_autofree char *db_path = NULL;
+  g_autofree char *reference_date = NULL;
+  g_autoptr(PctStore) store = NULL;
+  g_autoptr(PctProgressBar) bar = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 seed = 1;
+  gint64 reference_time;
+  gint64 started;
+  gboolean existed;
+  PctDistrictSize size;
+  int status = PCT_TOOL_EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "size", 0, 0, G_OPTION_ARG_STRING, &size_name,
+      N_("District size: small (~2k addresses), medium (~25k) or large (250k)"), "SIZE" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), "N" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, N_("Store file to create"), "PATH" },
+    { "reference-date", 0, 0, G_OPTION_ARG_STRING, &reference_date,
+      N_("Day the case history runs up to (default today)"), "YYYY-MM-DD" },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context, _("Generate a synthetic district into a new store."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!parse_options (context, &argc, &argv, &status))
+    return status;
+
+  if (argc > 1)
+    return usage_error (context, _("gen takes no positional arguments"));
+  if (db_path == NULL)
+    return usage_error (context, _("--db is required"));
+  if (size_name == NULL || !pct_district_size_from_string (size_name, &size))
+    return usage_error (context, _("--size must be small, medium or large"));
+  if (seed < 0)
+    return usage_error (context, _("--seed must not be negative"));
+  if (!parse_reference_date (reference_date, &reference_time, &error))
+    return usage_error (context, error->message);
+
+  existed = g_file_test (db_path, G_FILE_TEST_EXISTS);
+  if (!existed)
+    {
+      g_autofree char *dir = g_path_get_dirname (db_path);
+      g_mkdir_with_parents (dir, 0755);
+    }
+
+  store = pct_store_open (db_path, PCT_STORE_OPEN_CREATE | PCT_STORE_OPEN_BULK, &error);
+  if (store == NULL)
+    {
+      print_error (error);
+      return PCT_TOOL_EXIT_FAILURE;
+    }
+
+  bar = pct_progress_bar_new ();
+  started = g_get_monotonic_time ();
+  if (!pct_generate_district (store, size, (guint64) seed, reference_time,
+                              pct_progress_bar_update, bar, &error) ||
+      !pct_store_exec (store, "PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE)", &error))
+    {
+      pct_progress_bar_finish (bar);
+      print_error (error);
+      g_clear_object (&store);
+      /* Generation runs in one transaction, so a failure leaves an empty
+       * store; one this command created is removed again. */
+      if (!existed)
+        {
+          g_autofree char *wal = g_strconcat (db_path, "-wal", NULL);
+          g_autofree char *shm = g_strconcat (db_path, "-shm", NULL);
+          g_unlink (db_path);
+          g_unlink (wal);
+          g_unlink (shm);
+        }
+      return PCT_TOOL_EXIT_FAILURE;
+    }
+  pct_progress_bar_finish (bar);
+
+  g_print (_("Generated a %s district (seed %" G_GINT64_FORMAT ") into %s in %.1f s\n"),
+           size_name, seed, db_path, (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC);
+  return PCT_TOOL_EXIT_OK;
+}
+
+/* ── info ────────────────────────────────────────────────────────────── */
+
+static PctStore *
+open_store_or_complain (const char        *path,
+                        PctStoreOpenFlags  flags)
+{
+  g_autoptr(GError) error = NULL;
+  PctStore *store = pct_store_open (path, flags, &error);
+
+  if (store == NULL)
+    print_error (error);
+  return store;
+}
+
+static void
+print_json (JsonNode *root)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+}
+
+static int
+command_info (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autofree char *db_path = NULL;
+  g_autoptr(PctStore) store = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *district = NULL;
+  gboolean as_json = FALSE;
+  int status = PCT_TOOL_EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, N_("Store file"), "PATH" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print a JSON object"), NULL },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context, _("Count the records of each kind in a store."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!parse_options (context, &argc, &argv, &status))
+    return status;
+  if (db_path == NULL)
+    return usage_error (context, _("--db is required"));
+  if (argc > 1)
+    return usage_error (context, _("info takes no positional arguments"));
+
+  store = open_store_or_complain (db_path, PCT_STORE_OPEN_READ_ONLY);
+  if (store == NULL)
+    return PCT_TOOL_EXIT_FAILURE;
+
+  district = pct_store_get_meta (store, "district_name");
+  if (!as_json && district != NULL)
+    g_print ("%s\n", district);
+
+  json_builder_begin_object (builder);
+  for (const char * const *name = pct_store_entity_names (); *name; name++)
+    {
+      g_autoptr(GError) error = NULL;
+      gint64 count = 0;
+
+      if (!pct_store_count (store, *name, &count, &error))
+        {
+          print_error (error);
+          return PCT_TOOL_EXIT_FAILURE;
+        }
+      json_builder_set_member_name (builder, *name);
+      json_builder_add_int_value (builder, count);
+      if (!as_json)
+        g_print ("%-12s %10" G_GINT64_FORMAT "\n", *name, count);
+    }
+  json_builder_end_object (builder);
+
+  if (as_json)
+    {
+      g_autoptr(JsonNode) root = json_builder_get_root (builder);
+      print_json (root);
+    }
+  return PCT_TOOL_EXIT_OK;
+}
+
+/* ── validate ────────────────────────────────────────────────────────── */
+
+static gboolean
+validate_id (const char *value, GError **error)
+{
+  return pct_validate_id_number (value, NULL, error);
+}
+
+static int
+command_validate (int    argc,
+                  char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (_("id|uscc|phone VALUE…"));
+  gboolean (*check) (const char *, GError **) = NULL;
+  int status = PCT_TOOL_EXIT_OK;
+
+  g_option_context_set_summary (context,
+                                _("Check resident ID numbers (GB 11643), unified social credit "
+                                  "codes (GB 32100) or mobile numbers. Prints one line per value: "
+                                  "VALUE, a tab, “valid”, or “invalid”, a tab and the reason. "
+                                  "Exits 0 when every value is valid, 1 when any is not."));
+  if (!parse_options (context, &argc, &argv, &status))
+    return status;
+  if (argc < 3)
+    return usage_error (context, _("Name a kind (id, uscc or phone) and at least one value"));
+
+  if (g_str_equal (argv[1], "id"))
+    check = validate_id;
+  else if (g_str_equal (argv[1], "uscc"))
+    check = pct_validate_uscc;
+  else if (g_str_equal (argv[1], "phone"))
+    check = pct_validate_phone;
+  else
+    return usage_error (context, _("The kind must be id, uscc or phone"));
+
+  for (int i = 2; i < argc; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (check (argv[i], &error))
+        g_print ("%s\tvalid\n", argv[i]);
+      else
+        {
+          g_print ("%s\tinvalid\t%s\n", argv[i], error->message);
+          status = PCT_TOOL_EXIT_FAILURE;
+        }
+    }
+  return status;
+}
+
+/* ── search ──────────────────────────────────────────────────────────── */
+
+static const char *
+search_kind_name (PctSearchKind kind)
+{
+  switch (kind)
+    {
+    case PCT_SEARCH_ADDRESS:
+      return "address";
+    case PCT_SEARCH_UNIT:
+      return "unit";
+    case PCT_SEARCH_PERSON:
+      return "person";
+    default:
+      return "unknown";
+    }
+}
+
+static int
+command_search (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (_("QUERY"));
+  g_autofree char *db_path = NULL;
+  g_autoptr(PctStore) store = NULL;
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *query = NULL;
+  gboolean as_json = FALSE;
+  int limit = 20;
+  int status = PCT_TOOL_EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, N_("Store file"), "PATH" },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("Most results of each kind (default 20)"), "N" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print a JSON array"), NULL },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context,
+                                _("Search addresses, units and people. ID numbers are shown "
+                                  "masked."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!parse_options (context, &argc, &argv, &status))
+    return status;
+  if (db_path == NULL)
+    return usage_error (context, _("--db is required"));
+  if (argc < 2)
+    return usage_error (context, _("Give a query"));
+  if (limit < 1 || limit > 10000)
+    return usage_error (context, _("--limit must be between 1 and 10000"));
+
+  query = g_strjoinv (" ", argv + 1);
+  store = open_store_or_complain (db_path, PCT_STORE_OPEN_READ_ONLY);
+  if (store == NULL)
+    return PCT_TOOL_EXIT_FAILURE;
+
+  hits = pct_store_search (store, query, (guint) limit, &error);
+  if (hits == NULL)
+    {
+      print_error (error);
+      return PCT_TOOL_EXIT_FAILURE;
+    }
+
+  if (as_json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < hits->len; i++)
+        {
+          PctSearchHit *hit = g_ptr_array_index (hits, i);
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "kind");
+          json_builder_add_string_value (builder, search_kind_name (hit->kind));
+          json_builder_set_member_name (builder, "id");
+          json_builder_add_int_value (builder, hit->id);
+          json_builder_set_member_name (builder, "title");
+          json_builder_add_string_value (builder, hit->title);
+          json_builder_set_member_name (builder, "subtitle");
+          json_builder_add_string_value (builder, hit->subtitle);
+          json_builder_set_member_name (builder, "lon");
+          json_builder_add_double_value (builder, hit->lon);
+          json_builder_set_member_name (builder, "lat");
+          json_builder_add_double_value (builder, hit->lat);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      print_json (root);
+    }
+  else
+    {
+      for (guint i = 0; i < hits->len; i++)
+        {
+          PctSearchHit *hit = g_ptr_array_index (hits, i);
+          g_print ("%s\t%" G_GINT64_FORMAT "\t%s\t%s\n", search_kind_name (hit->kind), hit->id,
+                   hit->title, hit->subtitle ? hit->subtitle : "");
+        }
+    }
+  return PCT_TOOL_EXIT_OK;
+}
+
+/* ── import ──────────────────────────────────────────────────────────── */
+
+static int
+command_import (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (_("FILE"));
+  g_autofree char *db_path = NULL;
+  g_autoptr(PctStore) store = NULL;
+  g_autoptr(PctImportReport) report = pct_import_report_new ();
+  g_autoptr(PctProgressBar) bar = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = PCT_TOOL_EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, N_("Store file (created if missing)"), "PATH" },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context,
+                                _("Import records from a JSON-lines file (see docs/records.md) or "
+                                  "a GeoJSON FeatureCollection. Each rejected record is reported "
+                                  "with its line and reason; the valid ones are imported. Exits 1 "
+                                  "when any record was rejected."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!parse_options (context, &argc, &argv, &status))
+    return status;
+  if (db_path == NULL)
+    return usage_error (context, _("--db is required"));
+  if (argc != 2)
+    return usage_error (context, _("Give exactly one file to import"));
+
+  store = open_store_or_complain (db_path, PCT_STORE_OPEN_CREATE);
+  if (store == NULL)
+    return PCT_TOOL_EXIT_FAILURE;
+
+  bar = pct_progress_bar_new ();
+  if (!pct_import_file (store, argv[1], report, pct_progress_bar_update, bar, &error))
+    {
+      pct_progress_bar_finish (bar);
+      print_error (error);
+      return PCT_TOOL_EXIT_FAILURE;
+    }
+  pct_progress_bar_finish (bar);
+
+  for (guint i = 0; i < report->rejections->len; i++)
+    {
+      PctImportRejection *r = g_ptr_array_index (report->rejections, i);
+      g_printerr ("%s:%" G_GUINT64_FORMAT ": %s%s%s: %s\n", argv[1], r->line,
+                  r->entity ? r->entity : "?", r->key ? " " : "", r->key ? r->key : "",
+                  r->reason);
+    }
+  if (report->rejected > report->rejections->len)
+    g_printerr (_("… and %" G_GUINT64_FORMAT " more rejected records\n"),
+                report->rejected - report->rejections->len);
+
+  g_print (_("Imported %" G_GUINT64_FORMAT " records, rejected %" G_GUINT64_FORMAT "\n"),
+           report->accepted, report->rejected);
+  return report->rejected > 0 ? PCT_TOOL_EXIT_FAILURE : PCT_TOOL_EXIT_OK;
+}
+
+/* ── export ──────────────────────────────────────────────────────────── */
+
+static int
+command_export (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autofree char *db_path = NULL;
+  g_autofree char *layer_name = NULL;
+  g_autofree char *format_name = NULL;
+  g_autofree char *out_path = NULL;
+  g_autoptr(PctStore) store = NULL;
+  g_autoptr(GFile) out_file = NULL;
+  g_autoptr(GFileOutputStream) out = NULL;
+  g_autoptr(PctProgressBar) bar = NULL;
+  g_autoptr(GError) error = NULL;
+  PctExportFormat format;
+  PctLayer layer;
+  int status = PCT_TOOL_EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, N_("Store file"), "PATH" },
+    { "layer", 0, 0, G_OPTION_ARG_STRING, &layer_name,
+      N_("addresses, buildings, units, facilities, grids, roads or incidents"), "NAME" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format_name, N_("geojson or csv"), "FORMAT" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_path, N_("File to write"), "FILE" },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context,
+                                _("Export a layer as GeoJSON or as CSV (UTF-8 with a byte order "
+                                  "mark, so that spreadsheet programs read Chinese correctly)."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!parse_options (context, &argc, &argv, &status))
+    return status;
+  if (db_path == NULL || out_path == NULL)
+    return usage_error (context, _("--db and --out are required"));
+  if (layer_name == NULL || !pct_layer_from_string (layer_name, &layer))
+    return usage_error (context, _("--layer must name one of the layers listed"));
+  if (format_name == NULL || !pct_export_format_from_string (format_name, &format))
+    return usage_error (context, _("--format must be geojson or csv"));
+  if (argc > 1)
+    return usage_error (context, _("export takes no positional arguments"));
+
+  store = open_store_or_complain (db_path, PCT_STORE_OPEN_READ_ONLY);
+  if (store == NULL)
+    return PCT_TOOL_EXIT_FAILURE;
+
+  /* Written beside the target and renamed over it on success, so a failed
+   * export never leaves a truncated file behind. */
+  out_file = g_file_new_for_commandline_arg (out_path);
+  out = g_file_replace (out_file, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, &error);
+  if (out == NULL)
+    {
+      print_error (error);
+      return PCT_TOOL_EXIT_FAILURE;
+    }
+
+  bar = pct_progress_bar_new ();
+  if (!pct_export_layer (store, layer, format, G_OUTPUT_STREAM (out), pct_progress_bar_update,
+                         bar, &error))
+    {
+      g_autoptr(GCancellable) cancelled = g_cancellable_new ();
+
+      pct_progress_bar_finish (bar);
+      print_error (error);
+      /* Closing with a cancelled cancellable discards the temporary file. */
+      g_cancellable_cancel (cancelled);
+      g_output_stream_close (G_OUTPUT_STREAM (out), cancelled, NULL);
+      return PCT_TOOL_EXIT_FAILURE;
+    }
+  pct_progress_bar_finish (bar);
+
+  if (!g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &error))
+    {
+      print_error (error);
+      return PCT_TOOL_EXIT_FAILURE;
+    }
+  return PCT_TOOL_EXIT_OK;
+}
+
+/* ── check ───────────────────────────────────────────────────────────── */
+
+static int
+command_check (int    argc,
+               char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autofree char *db_path = NULL;
+  g_autoptr(PctStore) store = NULL;
+  g_autoptr(PctQualityReport) report = NULL;
+  g_autoptr(PctProgressBar) bar = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean as_json = FALSE;
+  guint64 total = 0;
+  int examples = 5;
+  int status = PCT_TOOL_EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, N_("Store file"), "PATH" },
+    { "examples", 0, 0, G_OPTION_ARG_INT, &examples,
+      N_("Examples shown of each problem (default 5)"), "N" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print a JSON object"), NULL },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context,
+                                _("Find duplicate addresses, occupied rooms without residents, "
+                                  "people registered to rooms that do not exist, wrong resident "
+                                  "counts and identifiers that fail their check. Exits 1 when "
+                                  "any problem is found."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!parse_options (context, &argc, &argv, &status))
+    return status;
+  if (db_path == NULL)
+    return usage_error (context, _("--db is required"));
+  if (argc > 1)
+    return usage_error (context, _("check takes no positional arguments"));
+  if (examples < 0 || examples > 100000)
+    return usage_error (context, _("--examples must be between 0 and 100000"));
+
+  store = open_store_or_complain (db_path, PCT_STORE_OPEN_READ_ONLY);
+  if (store == NULL)
+    return PCT_TOOL_EXIT_FAILURE;
+
+  bar = pct_progress_bar_new ();
+  report = pct_quality_check (store, (guint) examples, pct_progress_bar_update, bar, &error);
+  pct_progress_bar_finish (bar);
+  if (report == NULL)
+    {
+      print_error (error);
+      return PCT_TOOL_EXIT_FAILURE;
+    }
+
+  if (as_json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      for (guint k = 0; k < PCT_N_QUALITY_KINDS; k++)
+        {
+          json_builder_set_member_name (builder, pct_quality_kind_to_string (k));
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "count");
+          json_builder_add_int_value (builder, (gint64) report->counts[k]);
+          json_builder_set_member_name (builder, "examples");
+          json_builder_begin_array (builder);
+          for (guint i = 0; i < report->examples->len; i++)
+            {
+              PctQualityIssue *issue = g_ptr_array_index (report->examples, i);
+              if (issue->kind != k)
+                continue;
+              json_builder_begin_object (builder);
+              json_builder_set_member_name (builder, "id");
+              json_builder_add_int_value (builder, issue->id);
+              json_builder_set_member_name (builder, "detail");
+              json_builder_add_string_value (builder, issue->detail);
+              json_builder_end_object (builder);
+            }
+          json_builder_end_array (builder);
+          json_builder_end_object (builder);
+          total += report->counts[k];
+        }
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      print_json (root);
+    }
+  else
+    {
+      for (guint k = 0; k < PCT_N_QUALITY_KINDS; k++)
+        {
+          g_print ("%-34s %8" G_GUINT64_FORMAT "  %s\n", pct_quality_kind_to_string (k),
+                   report->counts[k], pct_quality_kind_describe (k));
+          for (guint i = 0; i < report->examples->len; i++)
+            {
+              PctQualityIssue *issue = g_ptr_array_index (report->examples, i);
+              if (issue->kind == k)
+                g_print ("    #%" G_GINT64_FORMAT "  %s\n", issue->id, issue->detail);
+            }
+          total += report->counts[k];
+        }
+    }
+
+  return total > 0 ? PCT_TOOL_EXIT_FAILURE : PCT_TOOL_EXIT_OK;
+}
+
+/* ── dispatch ────────────────────────────────────────────────────────── */
+
+static const Command commands[] = {
+  { "gen", command_gen, N_("Generate a synthetic district into a new store") },
+  { "info", command_info, N_("Count the records of each kind in a store") },
+  { "validate", command_validate, N_("Check ID numbers, credit codes or mobile numbers") },
+  { "search", command_search, N_("Search addresses, units and people") },
+  { "import", command_import, N_("Import JSON-lines records or GeoJSON") },
+  { "export", command_export, N_("Export a layer as GeoJSON or CSV") },
+  { "check", command_check, N_("Find duplicate, orphaned and invalid records") },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "%s\n\n%s\n", _("Usage: precinct-tool COMMAND [OPTION…]"), _("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (out, "\n%s\n", _("Run “precinct-tool COMMAND --help” for a command’s options."));
+}
+
+int
+pct_tool_run (int    argc,
+              char **argv)
+{
+  g_autofree char *prgname = NULL;
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return PCT_TOOL_EXIT_USAGE;
+    }
+
+  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
+      g_str_equal (argv[1], "help"))
+    {
+      print_usage (stdout);
+      return PCT_TOOL_EXIT_OK;
+    }
+
+  if (g_str_equal (argv[1], "--version"))
+    {
+      g_print ("precinct-tool %s\n", PACKAGE_VERSION);
+      return PCT_TOOL_EXIT_OK;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      if (g_str_equal (argv[1], commands[i].name))
+        {
+          /* Option help then reads "precinct-tool gen [OPTION…]". */
+          prgname = g_strdup_printf ("precinct-tool %s", commands[i].name);
+          g_set_prgname (prgname);
+          return commands[i].func (argc - 1, argv + 1);
+        }
+    }
+
+  g_printerr (_("precinct-tool: unknown command “%s”\n\n"), argv[1]);
+  print_usage (stderr);
+  return PCT_TOOL_EXIT_USAGE;
+}
