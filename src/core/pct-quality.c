@@ -43,9 +43,10 @@ static const Check checks[PCT_N_QUALITY_KINDS] = {
     NULL },
   [PCT_QUALITY_OCCUPIED_WITHOUT_RESIDENTS] = {
     "occupied_rooms_without_residents",
-    N_("Rooms recorded as lived in that have no registered resident"),
+    N_("Homes recorded as lived in that have no registered resident"),
+    /* Only homes: an owned parking space or a rented shop has no residents. */
     "SELECT r.id, r.code || ' ' || r.occupancy FROM rooms r "
-    "WHERE r.occupancy IN ('owner', 'rented', 'crowded') "
+    "WHERE r.use = 'residential' AND r.occupancy IN ('owner', 'rented', 'crowded') "
     "AND NOT EXISTS (SELECT 1 FROM person_rooms pr WHERE pr.room_id = r.id) "
     "ORDER BY r.id",
     NULL },

@@ -516,14 +516,15 @@ command_export (int    argc,
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, N_("Store file"), "PATH" },
     { "layer", 0, 0, G_OPTION_ARG_STRING, &layer_name,
       N_("addresses, buildings, units, facilities, grids, roads or incidents"), "NAME" },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format_name, N_("geojson or csv"), "FORMAT" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format_name, N_("geojson, csv or jsonl (the import record format)"), "FORMAT" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_path, N_("File to write"), "FILE" },
     { NULL }
   };
 
   g_option_context_set_summary (context,
-                                _("Export a layer as GeoJSON or as CSV (UTF-8 with a byte order "
-                                  "mark, so that spreadsheet programs read Chinese correctly)."));
+                                _("Export a layer as GeoJSON, as CSV (UTF-8 with a byte order "
+                                  "mark, so that spreadsheet programs read Chinese correctly) or "
+                                  "as JSON-lines records that `import` reads back."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!parse_options (context, &argc, &argv, &status))
     return status;
@@ -532,7 +533,7 @@ command_export (int    argc,
   if (layer_name == NULL || !pct_layer_from_string (layer_name, &layer))
     return usage_error (context, _("--layer must name one of the layers listed"));
   if (format_name == NULL || !pct_export_format_from_string (format_name, &format))
-    return usage_error (context, _("--format must be geojson or csv"));
+    return usage_error (context, _("--format must be geojson, csv or jsonl"));
   if (argc > 1)
     return usage_error (context, _("export takes no positional arguments"));
 

@@ -8,6 +8,9 @@
 
 #include "config.h"
 
+#include <json-glib/json-glib.h>
+
+#include "pct-generator.h"
 #include "pct-quality.h"
 
 static PctStore *
@@ -118,6 +121,45 @@ test_examples_capped (void)
   g_assert_cmpuint (report->examples->len, ==, 3);
 }
 
+/* The synthetic district records the defects it plants; the checks find
+ * exactly those, and nothing else. */
+static void
+test_generated_district (void)
+{
+  g_autoptr(PctStore) store = new_store ();
+  g_autoptr(PctQualityReport) report = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *defects = NULL;
+  JsonObject *planted;
+
+  pct_generate_district (store, PCT_DISTRICT_SMALL, 3, 1793462400, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  defects = pct_store_get_meta (store, "defects");
+  g_assert_nonnull (defects);
+  json_parser_load_from_data (parser, defects, -1, &error);
+  g_assert_no_error (error);
+  planted = json_node_get_object (json_parser_get_root (parser));
+
+  report = pct_quality_check (store, 0, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (json_object_get_int_member (planted, "duplicate_addresses"), >, 0);
+  g_assert_cmpuint (report->counts[PCT_QUALITY_DUPLICATE_ADDRESS], ==,
+                    json_object_get_int_member (planted, "duplicate_addresses"));
+  g_assert_cmpint (json_object_get_int_member (planted, "occupied_rooms_without_residents"), >, 0);
+  g_assert_cmpuint (report->counts[PCT_QUALITY_OCCUPIED_WITHOUT_RESIDENTS], ==,
+                    json_object_get_int_member (planted, "occupied_rooms_without_residents"));
+  g_assert_cmpint (json_object_get_int_member (planted, "people_linked_to_missing_rooms"), >, 0);
+  g_assert_cmpuint (report->counts[PCT_QUALITY_MISSING_ROOM], ==,
+                    json_object_get_int_member (planted, "people_linked_to_missing_rooms"));
+  g_assert_cmpuint (report->counts[PCT_QUALITY_RESIDENT_COUNT], ==, 0);
+  g_assert_cmpuint (report->counts[PCT_QUALITY_INVALID_ID_NUMBER], ==, 0);
+  g_assert_cmpuint (report->counts[PCT_QUALITY_INVALID_CREDIT_CODE], ==, 0);
+  g_assert_cmpuint (report->examples->len, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -126,6 +168,7 @@ main (int   argc,
 
   g_test_add_func ("/quality/planted", test_planted);
   g_test_add_func ("/quality/examples-capped", test_examples_capped);
+  g_test_add_func ("/quality/generated-district", test_generated_district);
 
   return g_test_run ();
 }

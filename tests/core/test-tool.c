@@ -194,7 +194,7 @@ test_import_export (void)
   g_autoptr(GError) error = NULL;
   g_auto(Result) r = { 0 };
   const char *lines =
-    "{\"entity\":\"region\",\"id\":1,\"data\":{\"code\":\"500116\",\"level\":13,\"name\":\"江津区\"}}\n"
+    "{\"entity\":\"region\",\"id\":\"500116\",\"data\":{\"level\":13,\"name\":\"江津区\"}}\n"
     "{\"entity\":\"address\",\"id\":1,\"version\":1,\"data\":{\"code\":\"500116001001000100010000\","
     "\"kind\":\"door\",\"region_code\":\"500116\",\"display\":\"重庆市江津区 鼎山大道 12号\","
     "\"lon\":106.25,\"lat\":29.29}}\n"

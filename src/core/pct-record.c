@@ -1,0 +1,3281 @@
+/* pct-record.c — the mapping between store rows and JSON records, per entity
+ *
+ * Copyright 2026 The Precinct Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each entity is described once, as data: its table, its key and its
+ * fields with their JSON types, defaults, allowed values, checks and the
+ * entities they reference. Everything else here — validating a record,
+ * the SQL that writes and reads it, the JSON and GeoJSON written back —
+ * is derived from those tables, so that import, export and the sync feed
+ * cannot disagree about what a field is. docs/records.md describes the
+ * same tables for readers, and a test checks that it covers them all.
+ */
+
+#define G_LOG_DOMAIN "pct-record"
+
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "pct-record.h"
+#include "pct-regions.h"
+#include "pct-validate.h"
+
+/* The longest integer literal that can still fit in 64 bits, sign included. */
+#define MAX_INTEGER_LITERAL 20
+
+/* How far a chain of self references is followed when ordering rows for
+ * export; longer chains (only cycles, in practice) are cut there. */
+#define MAX_REFERENCE_CHAIN 64
+
+/* Upserts are written up to 2^(N_CHUNK_SIZES - 1) rows per statement. The
+ * store's R*Tree and search triggers make every statement that touches
+ * them costly (FTS5 writes out its pending terms at each one), so rows
+ * are written many at a time; measured on addresses, 256 rows per
+ * statement run about four times as fast as one. */
+#define N_CHUNK_SIZES 9
+#define MAX_CHUNK     (1u << (N_CHUNK_SIZES - 1))
+
+typedef struct
+{
+  int         type;    /* SQLITE_NULL, SQLITE_INTEGER, SQLITE_FLOAT or SQLITE_TEXT */
+  gint64      i;
+  double      d;
+  const char *text;    /* borrowed from the record, or owned */
+  char       *owned;
+  gboolean    resolve; /* absent, to be looked up (PCT_FIELD_RESOLVED) */
+} Value;
+
+/* The values of one nested item. */
+typedef struct
+{
+  guint n;
+  Value values[];
+} ValueList;
+
+/* A record once validated: what gets bound to the SQL. */
+typedef struct
+{
+  const PctRecordEntity *entity;
+  JsonObject            *record;     /* the text values point into it */
+  guint64                tag;        /* the caller's, for reports */
+  Value                  key;
+  gint64                 version;
+  gint64                 updated_at;
+  Value                 *values;     /* one per field; children fields stay NULL */
+  GPtrArray             *children;   /* ValueList of the nested items, or NULL */
+} Row;
+
+/* SQL and column layout derived from an entity's table, built once. */
+typedef struct
+{
+  char *select;
+  char *select_ordered;  /* referenced rows first; only with a self reference */
+  char *forward_refs;
+  char *count;
+  char *insert_head;     /* INSERT INTO t (columns) VALUES */
+  char *upsert_tail;     /*  ON CONFLICT (key) DO UPDATE SET … */
+  char *upserts[N_CHUNK_SIZES];  /* for 1, 2, 4, … rows; built on first use */
+  int   n_params;        /* bound per row */
+  char *delete;
+  char *exists;
+  char *children_delete;
+  char *children_insert;
+  char *children_select;
+  int   self_field;      /* the field referencing the entity itself, or -1 */
+  int   children_field;
+  int   lon_field;
+  int   lat_field;
+  int   geometry_field;
+  int  *column_of;       /* field → column of the selects, -1 for children */
+  int   version_column;
+} EntityInfo;
+
+struct _PctRecordBatch
+{
+  PctStore               *store;
+  PctRecordRejectFunc     reject;
+  gpointer                user_data;
+  const PctRecordEntity  *entity;     /* of the queued rows */
+  GPtrArray              *rows;       /* Row */
+  GHashTable             *keys;       /* the queued keys, as text */
+  guint64                 applied;
+};
+
+struct _PctRecordReader
+{
+  PctStore              *store;
+  const PctRecordEntity *entity;
+  const EntityInfo      *info;
+  sqlite3_stmt          *stmt;
+};
+
+G_DEFINE_QUARK (pct-record-error-quark, pct_record_error)
+
+/* Checks ------------------------------------------------------------------ */
+
+static gboolean
+all_digits (const char *value)
+{
+  for (const char *p = value; *p; p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Region keys are data (GB/T 2260 changes every year, and streets and
+ * communities are not in the built-in table at all), so only their shape
+ * is checked: six digits for a county and above, nine for a street (the
+ * county and three more) or twelve for a community (or a street written
+ * with a trailing 000), with a province that exists. */
+static gboolean
+check_region_code (const char  *value,
+                   GError     **error)
+{
+  gsize len = strlen (value);
+
+  if ((len != 6 && len != 9 && len != 12) || !all_digits (value))
+    {
+      g_set_error_literal (error, PCT_VALIDATE_ERROR, PCT_VALIDATE_ERROR_LENGTH,
+                           _("A region code is 6 digits (GB/T 2260), 9 (a street) or 12 "
+                             "(a community)"));
+      return FALSE;
+    }
+
+  if (!pct_regions_province_known (value))
+    {
+      g_set_error (error, PCT_VALIDATE_ERROR, PCT_VALIDATE_ERROR_REGION,
+                   _("No province has the code %.2s"), value);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The national scheme and Beijing's are both accepted: a store may hold
+ * either, and the length in use is a setting of the district, not of the
+ * file being imported. */
+static gboolean
+check_grid_code (const char  *value,
+                 GError     **error)
+{
+  if (strlen (value) == PCT_GRID_CODE_LENGTH_BEIJING)
+    return pct_validate_grid_code (value, PCT_GRID_CODE_LENGTH_BEIJING, error);
+  return pct_validate_grid_code (value, PCT_GRID_CODE_LENGTH_NATIONAL, error);
+}
+
+/* Contact numbers of departments and units are often landlines
+ * (023-47521234), extensions or short service numbers (12345); a mobile
+ * number among them is checked as one. */
+static gboolean
+check_contact_phone (const char  *value,
+                     GError     **error)
+{
+  guint digits = 0;
+  gsize len = strlen (value);
+
+  if (len == 11 && value[0] == '1' && all_digits (value))
+    return pct_validate_phone (value, error);
+
+  for (const char *p = value; *p; p++)
+    {
+      if (g_ascii_isdigit (*p))
+        digits++;
+      else if (*p != '-' || p == value || p[1] == '\0' || p[1] == '-')
+        {
+          g_set_error (error, PCT_VALIDATE_ERROR, PCT_VALIDATE_ERROR_CHARSET,
+                       _("“%s” is not a telephone number: only digits and single hyphens "
+                         "between them are allowed"), value);
+          return FALSE;
+        }
+    }
+
+  if (digits < 3 || digits > 20)
+    {
+      g_set_error (error, PCT_VALIDATE_ERROR, PCT_VALIDATE_ERROR_LENGTH,
+                   _("A telephone number has 3 to 20 digits, not %u"), digits);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+check_date (const char  *value,
+            GError     **error)
+{
+  guint year, month, day;
+
+  if (strlen (value) != 10 || value[4] != '-' || value[7] != '-'
+      || !g_ascii_isdigit (value[0]) || !g_ascii_isdigit (value[1])
+      || !g_ascii_isdigit (value[2]) || !g_ascii_isdigit (value[3])
+      || !g_ascii_isdigit (value[5]) || !g_ascii_isdigit (value[6])
+      || !g_ascii_isdigit (value[8]) || !g_ascii_isdigit (value[9]))
+    {
+      g_set_error (error, PCT_VALIDATE_ERROR, PCT_VALIDATE_ERROR_DATE,
+                   _("“%s” is not a date of the form YYYY-MM-DD"), value);
+      return FALSE;
+    }
+
+  year = (guint) g_ascii_strtoull (value, NULL, 10);
+  month = (guint) g_ascii_strtoull (value + 5, NULL, 10);
+  day = (guint) g_ascii_strtoull (value + 8, NULL, 10);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > 31
+      || !g_date_valid_dmy ((GDateDay) day, (GDateMonth) month, (GDateYear) year))
+    {
+      g_set_error (error, PCT_VALIDATE_ERROR, PCT_VALIDATE_ERROR_DATE,
+                   _("The date %s does not exist"), value);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+check_uuid (const char  *value,
+            GError     **error)
+{
+  if (!g_uuid_string_is_valid (value))
+    {
+      g_set_error (error, PCT_VALIDATE_ERROR, PCT_VALIDATE_ERROR_CHARSET,
+                   _("“%s” is not a UUID"), value);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Setting names are chosen by the code that reads them, never by users. */
+static gboolean
+check_setting_name (const char  *value,
+                    GError     **error)
+{
+  if (value[0] == '\0' || strlen (value) > 64
+      || strspn (value, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen (value))
+    {
+      g_set_error (error, PCT_VALIDATE_ERROR, PCT_VALIDATE_ERROR_CHARSET,
+                   _("“%s” is not a setting name: up to 64 of a–z, 0–9, “_”, “.” and “-”"),
+                   value);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* GA/T 2000.32 address element types. */
+static gboolean
+check_region_level (gint64   value,
+                    GError **error)
+{
+  static const gint64 levels[] = { 11, 12, 13, 21, 22, 23, 31, 32, 33, 34, 41, 42 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (levels); i++)
+    {
+      if (levels[i] == value)
+        return TRUE;
+    }
+
+  g_set_error (error, PCT_VALIDATE_ERROR, PCT_VALIDATE_ERROR_RANGE,
+               _("%" G_GINT64_FORMAT " is not a GA/T 2000.32 element type "
+                 "(11–13, 21–23, 31–34, 41, 42)"), value);
+  return FALSE;
+}
+
+/* Storeys count 1, 2, … above ground and −1, −2, … below: there is no 0. */
+static gboolean
+check_floor (gint64   value,
+             GError **error)
+{
+  if (value == 0)
+    {
+      g_set_error_literal (error, PCT_VALIDATE_ERROR, PCT_VALIDATE_ERROR_RANGE,
+                           _("There is no floor 0: floors above ground count from 1, "
+                             "basements from −1"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Only the resident ID card has a check digit to verify; passports and
+ * permits of other kinds are kept as written. */
+static gboolean
+check_person (JsonObject  *data,
+              GError     **error)
+{
+  JsonNode *type = json_object_get_member (data, "id_type");
+  const char *id_type = "resident_id";
+  g_autoptr(GError) local_error = NULL;
+
+  if (type != NULL && JSON_NODE_HOLDS_VALUE (type))
+    id_type = json_node_get_string (type);
+
+  if (g_strcmp0 (id_type, "resident_id") != 0)
+    return TRUE;
+
+  if (!pct_validate_id_number (json_object_get_string_member (data, "id_number"), NULL,
+                               &local_error))
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                   _("Field “%s”: %s"), "id_number", local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The entity tables ------------------------------------------------------- */
+
+#define REQ      PCT_FIELD_REQUIRED
+#define DEF      PCT_FIELD_HAS_DEFAULT
+#define RANGE    PCT_FIELD_HAS_RANGE
+#define N(a)     G_N_ELEMENTS (a)
+#define NO_MAX   G_MAXINT64
+
+static const char * const area_kinds[] = { "block", "water", "green", "compound", NULL };
+static const char * const address_kinds[] = { "door", "building", "unit", NULL };
+static const char * const building_uses[] = {
+  "residential", "commercial", "mixed", "office", "industrial", "public", NULL
+};
+static const char * const room_uses[] = {
+  "residential", "commercial", "office", "storage", "parking", "public", NULL
+};
+static const char * const occupancies[] = {
+  "owner", "rented", "crowded", "vacant", "business", "unverified", NULL
+};
+static const char * const sexes[] = { "M", "F", NULL };
+static const char * const person_categories[] = { "registered", "temporary", "foreign", NULL };
+static const char * const household_statuses[] = {
+  "match", "person_only", "household_only", NULL
+};
+static const char * const unit_types[] = {
+  "enterprise", "individual", "government", "school", "hospital", "social", "other", NULL
+};
+static const char * const unit_statuses[] = { "operating", "suspended", "closed", NULL };
+static const char * const category_kinds[] = { "event", "component", NULL };
+static const char * const time_units[] = { "work_hours", "work_days", "hours", "days", NULL };
+static const char * const facility_statuses[] = {
+  "normal", "damaged", "missing", "maintenance", NULL
+};
+static const char * const incident_sources[] = {
+  "sensor", "hotline", "grid_worker", "citizen", "inspector", "operator", NULL
+};
+static const char * const incident_statuses[] = { "reported", "filed", "voided", "closed", NULL };
+static const char * const work_order_states[] = {
+  "filed", "dispatched", "disposing", "disposed", "verifying", "closed", "evaluated",
+  "voided", "returned", "parked", NULL
+};
+static const char * const batch_statuses[] = {
+  "draft", "printed", "installed", "cancelled", NULL
+};
+static const char * const plate_statuses[] = {
+  "generated", "printed", "installed", "damaged", "lost", "revoked", NULL
+};
+static const char * const plate_sizes[] = {
+  "large", "medium", "small", "building", "unit", "room", NULL
+};
+
+static const PctRecordField setting_fields[] = {
+  { "value", PCT_FIELD_TEXT, REQ },
+};
+
+static const PctRecordField region_fields[] = {
+  { "parent_code", PCT_FIELD_TEXT, 0, .references = "region", .check_text = check_region_code },
+  { "level", PCT_FIELD_INTEGER, REQ, .check_int = check_region_level },
+  { "name", PCT_FIELD_TEXT, REQ },
+};
+
+static const PctRecordField department_fields[] = {
+  { "code", PCT_FIELD_TEXT, REQ },
+  { "name", PCT_FIELD_TEXT, REQ },
+  { "phone", PCT_FIELD_TEXT, 0, .check_text = check_contact_phone },
+};
+
+static const PctRecordField grid_cell_fields[] = {
+  { "code", PCT_FIELD_TEXT, REQ, .check_text = check_grid_code },
+  { "name", PCT_FIELD_TEXT, REQ },
+  { "community_code", PCT_FIELD_TEXT, 0, .references = "region" },
+  { "polygon", PCT_FIELD_POLYGON, REQ },
+};
+
+static const PctRecordField worker_fields[] = {
+  { "name", PCT_FIELD_TEXT, REQ },
+  { "phone", PCT_FIELD_TEXT, 0, .check_text = check_contact_phone },
+  { "role", PCT_FIELD_TEXT, DEF, .default_text = "grid_worker" },
+  { "department_id", PCT_FIELD_INTEGER, 0, .references = "department" },
+  { "grid_id", PCT_FIELD_INTEGER, 0, .references = "grid_cell" },
+};
+
+static const PctRecordField road_fields[] = {
+  { "name", PCT_FIELD_TEXT, REQ },
+  { "class", PCT_FIELD_INTEGER, REQ | RANGE, .min = 1, .max = 4 },
+  { "geometry", PCT_FIELD_LINE, REQ },
+};
+
+static const PctRecordField area_fields[] = {
+  { "kind", PCT_FIELD_TEXT, REQ, .allowed = area_kinds },
+  { "name", PCT_FIELD_TEXT, 0 },
+  { "polygon", PCT_FIELD_POLYGON, REQ },
+};
+
+static const PctRecordField address_fields[] = {
+  { "code", PCT_FIELD_TEXT, REQ },
+  { "kind", PCT_FIELD_TEXT, REQ, .allowed = address_kinds },
+  { "parent_id", PCT_FIELD_INTEGER, 0, .references = "address" },
+  { "region_code", PCT_FIELD_TEXT, REQ, .references = "region" },
+  { "road_id", PCT_FIELD_INTEGER, 0, .references = "road" },
+  { "door_number", PCT_FIELD_TEXT, 0 },
+  { "compound", PCT_FIELD_TEXT, 0 },
+  { "building_no", PCT_FIELD_TEXT, 0 },
+  { "unit_no", PCT_FIELD_TEXT, 0 },
+  { "display", PCT_FIELD_TEXT, REQ },
+  { "lon", PCT_FIELD_LONGITUDE, REQ },
+  { "lat", PCT_FIELD_LATITUDE, REQ },
+  { "grid_id", PCT_FIELD_INTEGER, 0, .references = "grid_cell" },
+};
+
+static const PctRecordField building_fields[] = {
+  { "address_id", PCT_FIELD_INTEGER, 0, .references = "address" },
+  { "name", PCT_FIELD_TEXT, REQ },
+  { "use", PCT_FIELD_TEXT, REQ, .allowed = building_uses },
+  { "floors_above", PCT_FIELD_INTEGER, REQ | RANGE, .min = 1, .max = NO_MAX },
+  { "floors_below", PCT_FIELD_INTEGER, DEF | RANGE, .min = 0, .max = NO_MAX },
+  { "units", PCT_FIELD_INTEGER, DEF | RANGE, .min = 1, .max = NO_MAX, .default_int = 1 },
+  { "footprint", PCT_FIELD_POLYGON, REQ },
+  { "lon", PCT_FIELD_LONGITUDE, REQ },
+  { "lat", PCT_FIELD_LATITUDE, REQ },
+  { "grid_id", PCT_FIELD_INTEGER, 0, .references = "grid_cell" },
+};
+
+static const PctRecordField room_fields[] = {
+  { "building_id", PCT_FIELD_INTEGER, REQ, .references = "building" },
+  { "code", PCT_FIELD_TEXT, REQ },
+  { "unit_no", PCT_FIELD_INTEGER, REQ },
+  { "floor", PCT_FIELD_INTEGER, REQ, .check_int = check_floor },
+  { "room_no", PCT_FIELD_TEXT, REQ },
+  { "use", PCT_FIELD_TEXT, REQ, .allowed = room_uses },
+  { "occupancy", PCT_FIELD_TEXT, REQ, .allowed = occupancies },
+  { "owner_name", PCT_FIELD_TEXT, 0 },
+  { "area", PCT_FIELD_REAL, RANGE, .min = 0, .max = NO_MAX },
+  { "resident_count", PCT_FIELD_INTEGER, DEF | RANGE, .min = 0, .max = NO_MAX },
+};
+
+static const PctRecordField person_room_fields[] = {
+  { "room_code", PCT_FIELD_TEXT, REQ },
+  { "room_id", PCT_FIELD_INTEGER, PCT_FIELD_RESOLVED, .references = "room",
+    .resolve_from = "room_code", .resolve_sql = "SELECT id FROM rooms WHERE code = ?1" },
+  { "relation", PCT_FIELD_TEXT, REQ },
+  { "since", PCT_FIELD_TEXT, 0, .check_text = check_date },
+};
+
+static const PctRecordChildren person_rooms = {
+  "person_rooms", "person_id", "room_code", person_room_fields, N (person_room_fields),
+};
+
+static const PctRecordField person_fields[] = {
+  { "name", PCT_FIELD_TEXT, REQ },
+  { "id_type", PCT_FIELD_TEXT, DEF, .default_text = "resident_id" },
+  { "id_number", PCT_FIELD_TEXT, REQ },
+  { "sex", PCT_FIELD_TEXT, 0, .allowed = sexes },
+  { "ethnicity", PCT_FIELD_TEXT, 0 },
+  { "birth_date", PCT_FIELD_TEXT, 0, .check_text = check_date },
+  { "hukou_address", PCT_FIELD_TEXT, 0 },
+  { "phone", PCT_FIELD_TEXT, 0, .check_text = pct_validate_phone },
+  { "category", PCT_FIELD_TEXT, REQ, .allowed = person_categories },
+  { "household_status", PCT_FIELD_TEXT, REQ, .allowed = household_statuses },
+  { "rooms", PCT_FIELD_CHILDREN, 0, .children = &person_rooms },
+};
+
+static const PctRecordField unit_fields[] = {
+  { "name", PCT_FIELD_TEXT, REQ },
+  { "uscc", PCT_FIELD_TEXT, 0, .check_text = pct_validate_uscc },
+  { "type", PCT_FIELD_TEXT, REQ, .allowed = unit_types },
+  { "legal_rep", PCT_FIELD_TEXT, 0 },
+  { "phone", PCT_FIELD_TEXT, 0, .check_text = check_contact_phone },
+  { "status", PCT_FIELD_TEXT, REQ, .allowed = unit_statuses },
+  { "address_id", PCT_FIELD_INTEGER, 0, .references = "address" },
+  { "room_id", PCT_FIELD_INTEGER, 0, .references = "room" },
+  { "staff", PCT_FIELD_INTEGER, RANGE, .min = 0, .max = NO_MAX },
+  { "lon", PCT_FIELD_LONGITUDE, REQ },
+  { "lat", PCT_FIELD_LATITUDE, REQ },
+};
+
+static const PctRecordField category_fields[] = {
+  { "code", PCT_FIELD_TEXT, REQ },
+  { "kind", PCT_FIELD_TEXT, REQ, .allowed = category_kinds },
+  { "major", PCT_FIELD_TEXT, REQ },
+  { "minor", PCT_FIELD_TEXT, REQ },
+  { "time_limit", PCT_FIELD_INTEGER, RANGE, .min = 0, .max = NO_MAX },
+  { "time_unit", PCT_FIELD_TEXT, 0, .allowed = time_units },
+};
+
+static const PctRecordField facility_fields[] = {
+  { "code", PCT_FIELD_TEXT, REQ, .check_text = pct_validate_component_code },
+  { "category_id", PCT_FIELD_INTEGER, REQ, .references = "category" },
+  { "name", PCT_FIELD_TEXT, REQ },
+  { "status", PCT_FIELD_TEXT, REQ, .allowed = facility_statuses },
+  { "department_id", PCT_FIELD_INTEGER, 0, .references = "department" },
+  { "address_id", PCT_FIELD_INTEGER, 0, .references = "address" },
+  { "building_id", PCT_FIELD_INTEGER, 0, .references = "building" },
+  { "lon", PCT_FIELD_LONGITUDE, REQ },
+  { "lat", PCT_FIELD_LATITUDE, REQ },
+};
+
+static const PctRecordField incident_fields[] = {
+  { "uuid", PCT_FIELD_TEXT, REQ, .check_text = check_uuid },
+  { "category_id", PCT_FIELD_INTEGER, 0, .references = "category" },
+  { "source", PCT_FIELD_TEXT, REQ, .allowed = incident_sources },
+  { "severity", PCT_FIELD_INTEGER, DEF | RANGE, .min = 1, .max = 4, .default_int = 2 },
+  { "status", PCT_FIELD_TEXT, REQ, .allowed = incident_statuses },
+  { "description", PCT_FIELD_TEXT, REQ },
+  { "lon", PCT_FIELD_LONGITUDE, REQ },
+  { "lat", PCT_FIELD_LATITUDE, REQ },
+  { "address_id", PCT_FIELD_INTEGER, 0, .references = "address" },
+  { "grid_id", PCT_FIELD_INTEGER, 0, .references = "grid_cell" },
+  { "reported_at", PCT_FIELD_INTEGER, REQ | RANGE, .min = 0, .max = NO_MAX },
+};
+
+static const PctRecordField work_order_fields[] = {
+  { "uuid", PCT_FIELD_TEXT, REQ, .check_text = check_uuid },
+  { "number", PCT_FIELD_TEXT, REQ },
+  { "incident_id", PCT_FIELD_INTEGER, 0, .references = "incident" },
+  { "category_id", PCT_FIELD_INTEGER, 0, .references = "category" },
+  { "state", PCT_FIELD_TEXT, REQ, .allowed = work_order_states },
+  { "department_id", PCT_FIELD_INTEGER, 0, .references = "department" },
+  { "worker_id", PCT_FIELD_INTEGER, 0, .references = "worker" },
+  { "grid_id", PCT_FIELD_INTEGER, 0, .references = "grid_cell" },
+  { "filed_at", PCT_FIELD_INTEGER, REQ | RANGE, .min = 0, .max = NO_MAX },
+  { "deadline", PCT_FIELD_INTEGER, RANGE, .min = 0, .max = NO_MAX },
+  { "extended_deadline", PCT_FIELD_INTEGER, RANGE, .min = 0, .max = NO_MAX },
+  { "disposed_at", PCT_FIELD_INTEGER, RANGE, .min = 0, .max = NO_MAX },
+  { "closed_at", PCT_FIELD_INTEGER, RANGE, .min = 0, .max = NO_MAX },
+  { "rework_count", PCT_FIELD_INTEGER, DEF | RANGE, .min = 0, .max = NO_MAX },
+  { "escalated", PCT_FIELD_BOOLEAN, DEF },
+  { "evaluation", PCT_FIELD_INTEGER, 0 },
+};
+
+static const PctRecordField work_order_event_fields[] = {
+  { "work_order_id", PCT_FIELD_INTEGER, REQ, .references = "work_order" },
+  { "action", PCT_FIELD_TEXT, REQ },
+  { "from_state", PCT_FIELD_TEXT, 0 },
+  { "to_state", PCT_FIELD_TEXT, REQ },
+  { "actor", PCT_FIELD_TEXT, 0 },
+  { "department_id", PCT_FIELD_INTEGER, 0, .references = "department" },
+  { "at", PCT_FIELD_INTEGER, REQ | RANGE, .min = 0, .max = NO_MAX },
+  { "note", PCT_FIELD_TEXT, 0 },
+};
+
+static const PctRecordField plate_batch_fields[] = {
+  { "uuid", PCT_FIELD_TEXT, REQ, .check_text = check_uuid },
+  { "name", PCT_FIELD_TEXT, REQ },
+  { "size", PCT_FIELD_TEXT, REQ },
+  { "created_at", PCT_FIELD_INTEGER, REQ | RANGE, .min = 0, .max = NO_MAX },
+  { "created_by", PCT_FIELD_TEXT, 0 },
+  { "plate_count", PCT_FIELD_INTEGER, DEF | RANGE, .min = 0, .max = NO_MAX },
+  { "status", PCT_FIELD_TEXT, DEF, .allowed = batch_statuses, .default_text = "draft" },
+};
+
+static const PctRecordField plate_fields[] = {
+  { "address_id", PCT_FIELD_INTEGER, REQ, .references = "address" },
+  { "token", PCT_FIELD_TEXT, REQ },
+  { "status", PCT_FIELD_TEXT, REQ, .allowed = plate_statuses },
+  { "size", PCT_FIELD_TEXT, REQ, .allowed = plate_sizes },
+  { "issued_at", PCT_FIELD_INTEGER, REQ | RANGE, .min = 0, .max = NO_MAX },
+  { "installed_at", PCT_FIELD_INTEGER, RANGE, .min = 0, .max = NO_MAX },
+  { "replaced_by", PCT_FIELD_INTEGER, 0, .references = "plate" },
+  { "batch_id", PCT_FIELD_INTEGER, 0, .references = "plate_batch" },
+};
+
+static const PctRecordField calendar_day_fields[] = {
+  { "workday", PCT_FIELD_BOOLEAN, REQ },
+  { "name", PCT_FIELD_TEXT, 0 },
+};
+
+#define ENTITY(name, table, fields) \
+  name, table, "id", PCT_FIELD_INTEGER, NULL, FALSE, PCT_GEOMETRY_NONE, NULL, fields, N (fields)
+#define SYNCED_ENTITY(name, table, fields, geometry, geometry_field) \
+  name, table, "id", PCT_FIELD_INTEGER, NULL, TRUE, geometry, geometry_field, fields, N (fields)
+
+/* In dependency order: each entity references only earlier ones (or
+ * itself), so a dump written in this order imports in one pass. */
+static const PctRecordEntity entities[] = {
+  { "setting", "meta", "key", PCT_FIELD_TEXT, check_setting_name, FALSE, PCT_GEOMETRY_NONE,
+    NULL, setting_fields, N (setting_fields) },
+  { "region", "regions", "code", PCT_FIELD_TEXT, check_region_code, FALSE, PCT_GEOMETRY_NONE,
+    NULL, region_fields, N (region_fields) },
+  { ENTITY ("department", "departments", department_fields) },
+  { SYNCED_ENTITY ("grid_cell", "grid_cells", grid_cell_fields, PCT_GEOMETRY_POLYGON, "polygon") },
+  { ENTITY ("worker", "workers", worker_fields) },
+  { "road", "roads", "id", PCT_FIELD_INTEGER, NULL, FALSE, PCT_GEOMETRY_LINE, "geometry",
+    road_fields, N (road_fields) },
+  { "area", "areas", "id", PCT_FIELD_INTEGER, NULL, FALSE, PCT_GEOMETRY_POLYGON, "polygon",
+    area_fields, N (area_fields) },
+  { SYNCED_ENTITY ("address", "addresses", address_fields, PCT_GEOMETRY_POINT, NULL) },
+  { SYNCED_ENTITY ("building", "buildings", building_fields, PCT_GEOMETRY_POLYGON, "footprint") },
+  { SYNCED_ENTITY ("room", "rooms", room_fields, PCT_GEOMETRY_NONE, NULL) },
+  { SYNCED_ENTITY ("person", "people", person_fields, PCT_GEOMETRY_NONE, NULL),
+    .check = check_person },
+  { SYNCED_ENTITY ("unit", "units", unit_fields, PCT_GEOMETRY_POINT, NULL) },
+  { ENTITY ("category", "categories", category_fields) },
+  { SYNCED_ENTITY ("facility", "facilities", facility_fields, PCT_GEOMETRY_POINT, NULL) },
+  { SYNCED_ENTITY ("incident", "incidents", incident_fields, PCT_GEOMETRY_POINT, NULL) },
+  { SYNCED_ENTITY ("work_order", "work_orders", work_order_fields, PCT_GEOMETRY_NONE, NULL) },
+  { ENTITY ("work_order_event", "work_order_events", work_order_event_fields) },
+  { ENTITY ("plate_batch", "plate_batches", plate_batch_fields) },
+  { SYNCED_ENTITY ("plate", "plates", plate_fields, PCT_GEOMETRY_NONE, NULL) },
+  { "calendar_day", "calendar", "date", PCT_FIELD_TEXT, check_date, FALSE, PCT_GEOMETRY_NONE,
+    NULL, calendar_day_fields, N (calendar_day_fields) },
+};
+
+static const char * const layer_entities[PCT_N_LAYERS] = {
+  [PCT_LAYER_ADDRESSES] = "address",
+  [PCT_LAYER_BUILDINGS] = "building",
+  [PCT_LAYER_UNITS] = "unit",
+  [PCT_LAYER_FACILITIES] = "facility",
+  [PCT_LAYER_GRIDS] = "grid_cell",
+  [PCT_LAYER_ROADS] = "road",
+  [PCT_LAYER_INCIDENTS] = "incident",
+};
+
+#undef REQ
+#undef DEF
+#undef RANGE
+#undef NO_MAX
+#undef ENTITY
+#undef SYNCED_ENTITY
+
+static EntityInfo entity_infos[N (entities)];
+
+/* Derived SQL ------------------------------------------------------------- */
+
+/* Table and column names come from the constant tables above, never from
+ * input, so formatting them into SQL is safe. Values are always bound. */
+static void
+build_info (const PctRecordEntity *entity,
+            EntityInfo            *info)
+{
+  g_autoptr(GString) columns = g_string_new (NULL);
+  g_autoptr(GString) t_columns = g_string_new (NULL);
+  g_autoptr(GString) updates = g_string_new (NULL);
+  const char *meta = entity->synced ? ", version, updated_at" : "";
+  const char *t_meta = entity->synced ? ", t.version, t.updated_at" : "";
+  int column = 1;
+
+  info->self_field = -1;
+  info->children_field = -1;
+  info->lon_field = -1;
+  info->lat_field = -1;
+  info->geometry_field = -1;
+  info->column_of = g_new (int, entity->n_fields);
+
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      const PctRecordField *field = &entity->fields[i];
+
+      info->column_of[i] = -1;
+      if (field->type == PCT_FIELD_CHILDREN)
+        {
+          info->children_field = (int) i;
+          continue;
+        }
+
+      info->column_of[i] = column++;
+      g_string_append_printf (columns, ", %s", field->name);
+      g_string_append_printf (t_columns, ", t.%s", field->name);
+      g_string_append_printf (updates, "%s%s = excluded.%s",
+                              updates->len > 0 ? ", " : "", field->name, field->name);
+
+      if (g_strcmp0 (field->references, entity->name) == 0)
+        info->self_field = (int) i;
+      if (field->type == PCT_FIELD_LONGITUDE)
+        info->lon_field = (int) i;
+      if (field->type == PCT_FIELD_LATITUDE)
+        info->lat_field = (int) i;
+      if (g_strcmp0 (field->name, entity->geometry_field) == 0)
+        info->geometry_field = (int) i;
+    }
+  info->version_column = column;
+  info->n_params = column + (entity->synced ? 2 : 0);
+
+  if (entity->synced)
+    g_string_append (updates, ", version = excluded.version, updated_at = excluded.updated_at");
+
+  info->select = g_strdup_printf ("SELECT t.%s%s%s FROM %s t ORDER BY t.%s",
+                                  entity->key, t_columns->str, t_meta, entity->table,
+                                  entity->key);
+  info->count = g_strdup_printf ("SELECT count(*) FROM %s", entity->table);
+  info->insert_head = g_strdup_printf ("INSERT INTO %s (%s%s%s) VALUES ",
+                                       entity->table, entity->key, columns->str, meta);
+  info->upsert_tail = g_strdup_printf (" ON CONFLICT (%s) DO UPDATE SET %s",
+                                       entity->key, updates->str);
+  info->delete = g_strdup_printf ("DELETE FROM %s WHERE %s = ?1", entity->table, entity->key);
+  info->exists = g_strdup_printf ("SELECT 1 FROM %s WHERE %s = ?1", entity->table, entity->key);
+
+  if (info->self_field >= 0)
+    {
+      const char *self = entity->fields[info->self_field].name;
+
+      /* A row may only be imported after the row it references; when some
+       * row references a later key, order by the length of the chain of
+       * references above each row instead of by key. */
+      info->forward_refs = g_strdup_printf ("SELECT EXISTS (SELECT 1 FROM %s WHERE %s >= %s)",
+                                            entity->table, self, entity->key);
+      info->select_ordered = g_strdup_printf (
+        "WITH RECURSIVE up (k, p, d) AS ("
+        "SELECT %s, %s, 0 FROM %s "
+        "UNION ALL SELECT up.k, s.%s, up.d + 1 FROM up JOIN %s s ON s.%s = up.p "
+        "WHERE up.d < %d), "
+        "depth (k, d) AS (SELECT k, max (d) FROM up GROUP BY k) "
+        "SELECT t.%s%s%s FROM %s t JOIN depth ON depth.k = t.%s ORDER BY depth.d, t.%s",
+        entity->key, self, entity->table,
+        self, entity->table, entity->key,
+        MAX_REFERENCE_CHAIN,
+        entity->key, t_columns->str, t_meta, entity->table, entity->key, entity->key);
+    }
+
+  if (info->children_field >= 0)
+    {
+      const PctRecordChildren *children = entity->fields[info->children_field].children;
+      g_autoptr(GString) child_columns = g_string_new (NULL);
+      g_autoptr(GString) child_params = g_string_new (NULL);
+
+      for (guint i = 0; i < children->n_fields; i++)
+        {
+          g_string_append_printf (child_columns, "%s%s", i > 0 ? ", " : "",
+                                  children->fields[i].name);
+          g_string_append_printf (child_params, ", ?%u", i + 2);
+        }
+
+      info->children_delete = g_strdup_printf ("DELETE FROM %s WHERE %s = ?1",
+                                               children->table, children->parent_column);
+      info->children_insert = g_strdup_printf ("INSERT INTO %s (%s, %s) VALUES (?1%s)",
+                                               children->table, children->parent_column,
+                                               child_columns->str, child_params->str);
+      info->children_select = g_strdup_printf ("SELECT %s FROM %s WHERE %s = ?1 ORDER BY %s",
+                                               child_columns->str, children->table,
+                                               children->parent_column,
+                                               children->unique_field);
+    }
+}
+
+/* The SQL texts live as long as the process: the store's statement cache
+ * keys on them. */
+static const EntityInfo *
+get_info (const PctRecordEntity *entity)
+{
+  static gsize initialised = 0;
+
+  if (g_once_init_enter (&initialised))
+    {
+      for (guint i = 0; i < N (entities); i++)
+        build_info (&entities[i], &entity_infos[i]);
+      g_once_init_leave (&initialised, 1);
+    }
+
+  return &entity_infos[entity - entities];
+}
+
+/* The upsert of 2^size_index rows. */
+static const char *
+get_upsert_sql (const EntityInfo *info,
+                guint             size_index)
+{
+  static GMutex lock;
+  EntityInfo *mutable_info = (EntityInfo *) info;
+  const char *sql;
+
+  g_mutex_lock (&lock);
+  if (info->upserts[size_index] == NULL)
+    {
+      g_autoptr(GString) text = g_string_new (info->insert_head);
+      guint n_rows = 1u << size_index;
+      int param = 1;
+
+      for (guint r = 0; r < n_rows; r++)
+        {
+          g_string_append (text, r > 0 ? ", (" : "(");
+          for (int p = 0; p < info->n_params; p++)
+            g_string_append_printf (text, p > 0 ? ", ?%d" : "?%d", param++);
+          g_string_append_c (text, ')');
+        }
+      g_string_append (text, info->upsert_tail);
+      mutable_info->upserts[size_index] = g_string_free (g_steal_pointer (&text), FALSE);
+    }
+  sql = info->upserts[size_index];
+  g_mutex_unlock (&lock);
+
+  return sql;
+}
+
+/* Entities ---------------------------------------------------------------- */
+
+const PctRecordEntity *
+pct_record_entities (guint *n_entities)
+{
+  if (n_entities != NULL)
+    *n_entities = N (entities);
+  return entities;
+}
+
+const PctRecordEntity *
+pct_record_entity_lookup (const char *name)
+{
+  if (name == NULL)
+    return NULL;
+
+  for (guint i = 0; i < N (entities); i++)
+    {
+      if (strcmp (entities[i].name, name) == 0)
+        return &entities[i];
+    }
+  return NULL;
+}
+
+const PctRecordEntity *
+pct_record_entity_for_layer (PctLayer layer)
+{
+  g_return_val_if_fail (layer < PCT_N_LAYERS, NULL);
+  return pct_record_entity_lookup (layer_entities[layer]);
+}
+
+int
+pct_record_entity_find_field (const PctRecordEntity *entity,
+                              const char            *name)
+{
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      if (strcmp (entity->fields[i].name, name) == 0)
+        return (int) i;
+    }
+  return -1;
+}
+
+gboolean
+pct_record_field_is_geometry (const PctRecordEntity *entity,
+                              const PctRecordField  *field)
+{
+  switch (entity->geometry)
+    {
+    case PCT_GEOMETRY_POINT:
+      return field->type == PCT_FIELD_LONGITUDE || field->type == PCT_FIELD_LATITUDE;
+    case PCT_GEOMETRY_LINE:
+    case PCT_GEOMETRY_POLYGON:
+      return g_strcmp0 (field->name, entity->geometry_field) == 0;
+    case PCT_GEOMETRY_NONE:
+    default:
+      return FALSE;
+    }
+}
+
+/* JSON text --------------------------------------------------------------- */
+
+void
+pct_record_append_json_string (GString    *out,
+                               const char *text)
+{
+  const char *p = text;
+  const char *run = text;
+
+  g_string_append_c (out, '"');
+  while (*p != '\0')
+    {
+      guchar c = (guchar) *p;
+
+      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+        {
+          p++;
+          continue;
+        }
+
+      g_string_append_len (out, run, p - run);
+      if (c < 0x80)
+        {
+          switch (c)
+            {
+            case '"': g_string_append (out, "\\\""); break;
+            case '\\': g_string_append (out, "\\\\"); break;
+            case '\b': g_string_append (out, "\\b"); break;
+            case '\f': g_string_append (out, "\\f"); break;
+            case '\n': g_string_append (out, "\\n"); break;
+            case '\r': g_string_append (out, "\\r"); break;
+            case '\t': g_string_append (out, "\\t"); break;
+            default: g_string_append_printf (out, "\\u%04x", c); break;
+            }
+          p++;
+        }
+      else
+        {
+          gunichar u = g_utf8_get_char_validated (p, -1);
+
+          if (u == (gunichar) -1 || u == (gunichar) -2)
+            {
+              g_string_append (out, "\\ufffd");
+              p++;
+            }
+          else
+            {
+              const char *next = g_utf8_next_char (p);
+
+              /* Legal in JSON but line breaks to JavaScript and to some
+               * line-oriented tools. */
+              if (u == 0x2028 || u == 0x2029)
+                g_string_append_printf (out, "\\u%04x", (guint) u);
+              else
+                g_string_append_len (out, p, next - p);
+              p = next;
+            }
+        }
+      run = p;
+    }
+  g_string_append_len (out, run, p - run);
+  g_string_append_c (out, '"');
+}
+
+void
+pct_record_append_double (GString *out,
+                          double   value)
+{
+  static const char * const formats[] = { "%.15g", "%.16g", "%.17g" };
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (value))
+    {
+      g_string_append (out, "null");
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_ascii_formatd (buf, sizeof buf, formats[i], value);
+      if (g_ascii_strtod (buf, NULL) == value)
+        break;
+    }
+  g_string_append (out, buf);
+}
+
+static void
+append_positions (GString *out,
+                  GArray  *positions,
+                  gboolean close_ring)
+{
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < positions->len; i++)
+    {
+      const PctPosition *pos = &g_array_index (positions, PctPosition, i);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, '[');
+      pct_record_append_double (out, pos->lon);
+      g_string_append_c (out, ',');
+      pct_record_append_double (out, pos->lat);
+      g_string_append_c (out, ']');
+    }
+
+  if (close_ring && positions->len > 0)
+    {
+      const PctPosition *first = &g_array_index (positions, PctPosition, 0);
+      const PctPosition *last = &g_array_index (positions, PctPosition, positions->len - 1);
+
+      if (first->lon != last->lon || first->lat != last->lat)
+        {
+          g_string_append (out, ",[");
+          pct_record_append_double (out, first->lon);
+          g_string_append_c (out, ',');
+          pct_record_append_double (out, first->lat);
+          g_string_append_c (out, ']');
+        }
+    }
+  g_string_append_c (out, ']');
+}
+
+static const char *
+skip_space (const char *p)
+{
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+    p++;
+  return p;
+}
+
+/* Reads the stored form of a line or polygon, a JSON array of
+ * [lon, lat] pairs. Kept apart from json-glib because export reads
+ * hundreds of thousands of them. */
+static gboolean
+parse_positions (const char *text,
+                 GArray     *positions)
+{
+  const char *p = skip_space (text);
+  char *end;
+
+  if (*p++ != '[')
+    return FALSE;
+  p = skip_space (p);
+  if (*p == ']')
+    return *skip_space (p + 1) == '\0';
+
+  for (;;)
+    {
+      PctPosition pos;
+
+      p = skip_space (p);
+      if (*p++ != '[')
+        return FALSE;
+      pos.lon = g_ascii_strtod (skip_space (p), &end);
+      if (end == p || !isfinite (pos.lon))
+        return FALSE;
+      p = skip_space (end);
+      if (*p++ != ',')
+        return FALSE;
+      p = skip_space (p);
+      pos.lat = g_ascii_strtod (p, &end);
+      if (end == p || !isfinite (pos.lat))
+        return FALSE;
+      p = skip_space (end);
+      if (*p++ != ']')
+        return FALSE;
+      g_array_append_val (positions, pos);
+
+      p = skip_space (p);
+      if (*p == ',')
+        {
+          p++;
+          continue;
+        }
+      if (*p != ']')
+        return FALSE;
+      return *skip_space (p + 1) == '\0';
+    }
+}
+
+/* Strict JSON ------------------------------------------------------------- */
+
+typedef enum
+{
+  EXPECT_VALUE,
+  EXPECT_VALUE_OR_CLOSE,
+  EXPECT_KEY,
+  EXPECT_KEY_OR_CLOSE,
+  EXPECT_COLON,
+  EXPECT_COMMA_OR_CLOSE,
+} ScanState;
+
+static gboolean
+syntax_error (GError    **error,
+              const char *text,
+              const char *at,
+              const char *what)
+{
+  g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
+               _("Not valid JSON at byte %" G_GSIZE_FORMAT ": %s"),
+               (gsize) (at - text) + 1, what);
+  return FALSE;
+}
+
+static gboolean
+read_hex4 (const char *p,
+           const char *end,
+           guint      *value)
+{
+  *value = 0;
+  if (end - p < 4)
+    return FALSE;
+  for (guint i = 0; i < 4; i++)
+    {
+      int digit = g_ascii_xdigit_value (p[i]);
+
+      if (digit < 0)
+        return FALSE;
+      *value = *value * 16 + (guint) digit;
+    }
+  return TRUE;
+}
+
+static gboolean
+scan_string (const char  *text,
+             const char **pp,
+             const char  *end,
+             GError     **error)
+{
+  const char *p = *pp + 1;
+
+  while (p < end)
+    {
+      guchar c = (guchar) *p;
+      guint code;
+      guint low;
+
+      if (c == '"')
+        {
+          *pp = p + 1;
+          return TRUE;
+        }
+      if (c < 0x20)
+        return syntax_error (error, text, p, _("a control character inside a string must be "
+                                               "escaped"));
+      if (c != '\\')
+        {
+          p++;
+          continue;
+        }
+
+      if (end - p < 2)
+        break;
+      switch (p[1])
+        {
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't':
+          p += 2;
+          break;
+
+        case 'u':
+          if (!read_hex4 (p + 2, end, &code))
+            return syntax_error (error, text, p, _("a \\u escape needs four hexadecimal digits"));
+          if (code == 0)
+            return syntax_error (error, text, p, _("a string holds a NUL character"));
+          if (code >= 0xDC00 && code <= 0xDFFF)
+            return syntax_error (error, text, p, _("a low surrogate escape without a high one"));
+          if (code >= 0xD800 && code <= 0xDBFF)
+            {
+              if (end - p < 12 || p[6] != '\\' || p[7] != 'u'
+                  || !read_hex4 (p + 8, end, &low) || low < 0xDC00 || low > 0xDFFF)
+                return syntax_error (error, text, p,
+                                     _("a high surrogate escape without a low one"));
+              p += 12;
+            }
+          else
+            p += 6;
+          break;
+
+        default:
+          return syntax_error (error, text, p, _("an unknown escape sequence"));
+        }
+    }
+
+  return syntax_error (error, text, end, _("a string is not closed"));
+}
+
+static gboolean
+scan_number (const char  *text,
+             const char **pp,
+             const char  *end,
+             GError     **error)
+{
+  const char *start = *pp;
+  const char *p = start;
+  gboolean integral = TRUE;
+
+  if (*p == '-')
+    p++;
+  if (p < end && *p == '0')
+    p++;
+  else if (p < end && *p >= '1' && *p <= '9')
+    {
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+  else
+    return syntax_error (error, text, p, _("a number is malformed"));
+
+  if (p < end && *p == '.')
+    {
+      integral = FALSE;
+      p++;
+      if (p >= end || !g_ascii_isdigit (*p))
+        return syntax_error (error, text, p, _("a number is malformed"));
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+
+  if (p < end && (*p == 'e' || *p == 'E'))
+    {
+      integral = FALSE;
+      p++;
+      if (p < end && (*p == '+' || *p == '-'))
+        p++;
+      if (p >= end || !g_ascii_isdigit (*p))
+        return syntax_error (error, text, p, _("a number is malformed"));
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+
+  /* json-glib wraps integers that overflow 64 bits without a word. */
+  if (integral)
+    {
+      char buf[MAX_INTEGER_LITERAL + 1];
+      gsize len = (gsize) (p - start);
+
+      if (len > MAX_INTEGER_LITERAL)
+        return syntax_error (error, text, start, _("an integer does not fit in 64 bits"));
+      memcpy (buf, start, len);
+      buf[len] = '\0';
+      errno = 0;
+      g_ascii_strtoll (buf, NULL, 10);
+      if (errno == ERANGE)
+        return syntax_error (error, text, start, _("an integer does not fit in 64 bits"));
+    }
+
+  *pp = p;
+  return TRUE;
+}
+
+static gboolean
+scan_literal (const char **pp,
+              const char  *end)
+{
+  static const char * const literals[] = { "true", "false", "null" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (literals); i++)
+    {
+      gsize len = strlen (literals[i]);
+
+      if ((gsize) (end - *pp) >= len && memcmp (*pp, literals[i], len) == 0)
+        {
+          *pp += len;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* json-glib 1.6 accepts single quotes, hexadecimal and leading zeros,
+ * ignores what follows the first value and recurses once per nesting
+ * level; this check runs first, without recursion, so that only strict
+ * JSON of bounded depth reaches it. */
+gboolean
+pct_record_check_json (const char  *text,
+                       gsize        length,
+                       guint       *n_members,
+                       GError     **error)
+{
+  const char *p = text;
+  const char *end = text + length;
+  char stack[PCT_RECORD_MAX_DEPTH];
+  guint depth = 0;
+  guint members = 0;
+  ScanState state = EXPECT_VALUE;
+
+  for (;;)
+    {
+      while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+
+      if (p == end)
+        {
+          if (depth == 0 && state == EXPECT_COMMA_OR_CLOSE)
+            break;
+          return syntax_error (error, text, p, _("the text ends before the value does"));
+        }
+
+      switch (state)
+        {
+        case EXPECT_KEY_OR_CLOSE:
+        case EXPECT_KEY:
+          if (*p == '}' && state == EXPECT_KEY_OR_CLOSE)
+            {
+              depth--;
+              p++;
+              state = EXPECT_COMMA_OR_CLOSE;
+              break;
+            }
+          if (*p != '"')
+            return syntax_error (error, text, p, _("a member name must be a string"));
+          if (!scan_string (text, &p, end, error))
+            return FALSE;
+          members++;
+          state = EXPECT_COLON;
+          break;
+
+        case EXPECT_COLON:
+          if (*p != ':')
+            return syntax_error (error, text, p, _("“:” expected after a member name"));
+          p++;
+          state = EXPECT_VALUE;
+          break;
+
+        case EXPECT_COMMA_OR_CLOSE:
+          if (depth == 0)
+            return syntax_error (error, text, p, _("unexpected text after the value"));
+          if (*p == ',')
+            state = stack[depth - 1] == '{' ? EXPECT_KEY : EXPECT_VALUE;
+          else if ((*p == '}' && stack[depth - 1] == '{') || (*p == ']' && stack[depth - 1] == '['))
+            depth--;
+          else
+            return syntax_error (error, text, p, stack[depth - 1] == '{'
+                                                 ? _("“,” or “}” expected")
+                                                 : _("“,” or “]” expected"));
+          p++;
+          break;
+
+        case EXPECT_VALUE_OR_CLOSE:
+        case EXPECT_VALUE:
+          if (*p == ']' && state == EXPECT_VALUE_OR_CLOSE)
+            {
+              depth--;
+              p++;
+              state = EXPECT_COMMA_OR_CLOSE;
+              break;
+            }
+          if (*p == '{' || *p == '[')
+            {
+              if (depth == PCT_RECORD_MAX_DEPTH)
+                {
+                  g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_TOO_LARGE,
+                               _("The JSON is nested deeper than %d levels"),
+                               PCT_RECORD_MAX_DEPTH);
+                  return FALSE;
+                }
+              stack[depth++] = *p;
+              state = *p == '{' ? EXPECT_KEY_OR_CLOSE : EXPECT_VALUE_OR_CLOSE;
+              p++;
+              break;
+            }
+          if (*p == '"')
+            {
+              if (!scan_string (text, &p, end, error))
+                return FALSE;
+            }
+          else if (*p == '-' || g_ascii_isdigit (*p))
+            {
+              if (!scan_number (text, &p, end, error))
+                return FALSE;
+            }
+          else if (!scan_literal (&p, end))
+            return syntax_error (error, text, p, _("a value was expected"));
+          state = EXPECT_COMMA_OR_CLOSE;
+          break;
+
+        default:
+          g_assert_not_reached ();
+        }
+    }
+
+  if (n_members != NULL)
+    *n_members = members;
+  return TRUE;
+}
+
+static guint
+count_members (JsonNode *node)
+{
+  guint n = 0;
+
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, NULL, &member))
+          n += 1 + count_members (member);
+      }
+      break;
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          n += count_members (json_array_get_element (array, i));
+      }
+      break;
+
+    case JSON_NODE_VALUE:
+    case JSON_NODE_NULL:
+    default:
+      break;
+    }
+
+  return n;
+}
+
+JsonNode *
+pct_record_parse (JsonParser  *parser,
+                  const char  *text,
+                  gsize        length,
+                  GError     **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *bad = NULL;
+  guint n_members = 0;
+
+  g_return_val_if_fail (JSON_IS_PARSER (parser), NULL);
+
+  if (length > PCT_RECORD_MAX_BYTES)
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_TOO_LARGE,
+                   _("The record is longer than %d bytes"), PCT_RECORD_MAX_BYTES);
+      return NULL;
+    }
+
+  bad = memchr (text, '\0', length);
+  if (bad != NULL)
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
+                   _("The record holds a NUL byte at byte %" G_GSIZE_FORMAT),
+                   (gsize) (bad - text) + 1);
+      return NULL;
+    }
+
+  if (!g_utf8_validate_len (text, length, &bad))
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
+                   _("The record is not valid UTF-8 at byte %" G_GSIZE_FORMAT),
+                   (gsize) (bad - text) + 1);
+      return NULL;
+    }
+
+  if (!pct_record_check_json (text, length, &n_members, error))
+    return NULL;
+
+  if (!json_parser_load_from_data (parser, text, (gssize) length, &local_error))
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
+                   _("Not valid JSON: %s"), local_error->message);
+      return NULL;
+    }
+
+  root = json_parser_steal_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
+                           _("A record must be a JSON object"));
+      return NULL;
+    }
+
+  /* json-glib keeps the last of two members with the same name; a record
+   * that says two things about one field is refused instead. */
+  if (count_members (root) != n_members)
+    {
+      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
+                           _("A member appears twice in one object"));
+      return NULL;
+    }
+
+  return g_steal_pointer (&root);
+}
+
+/* Validation -------------------------------------------------------------- */
+
+static void
+value_clear (Value *value)
+{
+  g_clear_pointer (&value->owned, g_free);
+  value->type = SQLITE_NULL;
+}
+
+static void
+free_values (Value *values,
+             guint  n)
+{
+  if (values == NULL)
+    return;
+  for (guint i = 0; i < n; i++)
+    value_clear (&values[i]);
+  g_free (values);
+}
+
+static void
+value_list_free (gpointer data)
+{
+  ValueList *list = data;
+
+  for (guint i = 0; i < list->n; i++)
+    value_clear (&list->values[i]);
+  g_free (list);
+}
+
+static void
+row_free (Row *row)
+{
+  g_clear_pointer (&row->record, json_object_unref);
+  value_clear (&row->key);
+  free_values (row->values, row->entity->n_fields);
+  g_clear_pointer (&row->children, g_ptr_array_unref);
+  g_free (row);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Row, row_free)
+
+static void
+bind_value (sqlite3_stmt *stmt,
+            int           index,
+            const Value  *value)
+{
+  switch (value->type)
+    {
+    case SQLITE_INTEGER:
+      sqlite3_bind_int64 (stmt, index, value->i);
+      break;
+    case SQLITE_FLOAT:
+      sqlite3_bind_double (stmt, index, value->d);
+      break;
+    case SQLITE_TEXT:
+      sqlite3_bind_text (stmt, index, value->text, -1, SQLITE_STATIC);
+      break;
+    default:
+      sqlite3_bind_null (stmt, index);
+      break;
+    }
+}
+
+static gboolean
+field_error (GError              **error,
+             PctRecordError        code,
+             const PctRecordField *field,
+             const char           *message)
+{
+  g_set_error (error, PCT_RECORD_ERROR, code, _("Field “%s”: %s"), field->name, message);
+  return FALSE;
+}
+
+static gboolean
+node_get_integer (JsonNode *node,
+                  gint64   *value)
+{
+  GType type;
+
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_INT64)
+    {
+      *value = json_node_get_int (node);
+      return TRUE;
+    }
+  if (type == G_TYPE_DOUBLE)
+    {
+      /* 12.0 is an integer written by a tool that only has doubles. */
+      double d = json_node_get_double (node);
+
+      if (isfinite (d) && d == floor (d) && fabs (d) <= 9007199254740992.0)
+        {
+          *value = (gint64) d;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static gboolean
+node_get_number (JsonNode *node,
+                 double   *value)
+{
+  GType type;
+
+  if (!JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_INT64)
+    *value = (double) json_node_get_int (node);
+  else if (type == G_TYPE_DOUBLE)
+    *value = json_node_get_double (node);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+node_is_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+/* Reads positions from JSON: [[lon, lat], …]; a third number in a
+ * position (an altitude, as GeoJSON allows) is dropped. */
+static gboolean
+positions_from_json (const PctRecordField  *field,
+                     JsonNode              *node,
+                     GArray                *positions,
+                     GError               **error)
+{
+  JsonArray *array;
+  guint min = field->type == PCT_FIELD_LINE ? 2 : 3;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return field_error (error, PCT_RECORD_ERROR_INVALID, field,
+                        _("must be an array of [longitude, latitude] positions"));
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      JsonArray *pair;
+      PctPosition pos;
+      double altitude;
+      g_autoptr(GError) local_error = NULL;
+
+      if (!JSON_NODE_HOLDS_ARRAY (element))
+        return field_error (error, PCT_RECORD_ERROR_INVALID, field,
+                            _("must be an array of [longitude, latitude] positions"));
+      pair = json_node_get_array (element);
+      if (json_array_get_length (pair) < 2 || json_array_get_length (pair) > 3
+          || !node_get_number (json_array_get_element (pair, 0), &pos.lon)
+          || !node_get_number (json_array_get_element (pair, 1), &pos.lat)
+          || (json_array_get_length (pair) == 3
+              && !node_get_number (json_array_get_element (pair, 2), &altitude)))
+        return field_error (error, PCT_RECORD_ERROR_INVALID, field,
+                            _("a position must be [longitude, latitude] in numbers"));
+
+      if (!pct_validate_coordinates (pos.lat, pos.lon, &local_error))
+        {
+          g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                       _("Field “%s”, position %u: %s"), field->name, i + 1,
+                       local_error->message);
+          return FALSE;
+        }
+      g_array_append_val (positions, pos);
+    }
+
+  if (positions->len < min)
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                   _("Field “%s” needs at least %u positions, not %u"),
+                   field->name, min, positions->len);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+convert_field (const PctRecordField  *field,
+               JsonNode              *node,
+               Value                 *value,
+               GError               **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  value->type = SQLITE_NULL;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      if (field->flags & PCT_FIELD_REQUIRED)
+        {
+          g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                       _("Field “%s” is required"), field->name);
+          return FALSE;
+        }
+      if (field->flags & PCT_FIELD_HAS_DEFAULT)
+        {
+          if (field->type == PCT_FIELD_TEXT)
+            {
+              value->type = SQLITE_TEXT;
+              value->text = field->default_text;
+            }
+          else
+            {
+              value->type = SQLITE_INTEGER;
+              value->i = field->default_int;
+            }
+        }
+      return TRUE;
+    }
+
+  switch (field->type)
+    {
+    case PCT_FIELD_TEXT:
+      {
+        const char *text;
+        gsize len;
+
+        if (!node_is_string (node))
+          return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must be a string"));
+        text = json_node_get_string (node);
+        len = strlen (text);
+        if (len > PCT_RECORD_MAX_TEXT_BYTES)
+          {
+            g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_TOO_LARGE,
+                         _("Field “%s” is longer than %d bytes"), field->name,
+                         PCT_RECORD_MAX_TEXT_BYTES);
+            return FALSE;
+          }
+        if (!g_utf8_validate_len (text, len, NULL))
+          return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("is not valid UTF-8"));
+        if ((field->flags & PCT_FIELD_REQUIRED) && len == 0)
+          return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must not be empty"));
+        if (field->allowed != NULL && !g_strv_contains ((const char * const *) field->allowed,
+                                                        text))
+          {
+            g_autofree char *list = g_strjoinv (", ", (char **) field->allowed);
+
+            g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                         _("Field “%s”: “%s” is not one of %s"), field->name, text, list);
+            return FALSE;
+          }
+        if (field->check_text != NULL && !field->check_text (text, &local_error))
+          return field_error (error, PCT_RECORD_ERROR_INVALID, field, local_error->message);
+        value->type = SQLITE_TEXT;
+        value->text = text;
+      }
+      break;
+
+    case PCT_FIELD_INTEGER:
+      if (!node_get_integer (node, &value->i))
+        return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must be an integer"));
+      if ((field->flags & PCT_FIELD_HAS_RANGE) && (value->i < field->min || value->i > field->max))
+        {
+          if (field->max == G_MAXINT64)
+            g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                         _("Field “%s”: %" G_GINT64_FORMAT " is less than %" G_GINT64_FORMAT),
+                         field->name, value->i, field->min);
+          else
+            g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                         _("Field “%s”: %" G_GINT64_FORMAT " is not between %" G_GINT64_FORMAT
+                           " and %" G_GINT64_FORMAT),
+                         field->name, value->i, field->min, field->max);
+          return FALSE;
+        }
+      if (field->check_int != NULL && !field->check_int (value->i, &local_error))
+        return field_error (error, PCT_RECORD_ERROR_INVALID, field, local_error->message);
+      value->type = SQLITE_INTEGER;
+      break;
+
+    case PCT_FIELD_BOOLEAN:
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+        return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must be true or false"));
+      value->type = SQLITE_INTEGER;
+      value->i = json_node_get_boolean (node) ? 1 : 0;
+      break;
+
+    case PCT_FIELD_REAL:
+    case PCT_FIELD_LONGITUDE:
+    case PCT_FIELD_LATITUDE:
+      if (!node_get_number (node, &value->d))
+        return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must be a number"));
+      if (!isfinite (value->d))
+        return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must be a finite number"));
+      if ((field->flags & PCT_FIELD_HAS_RANGE)
+          && (value->d < (double) field->min || value->d > (double) field->max))
+        return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("is out of range"));
+      value->type = SQLITE_FLOAT;
+      break;
+
+    case PCT_FIELD_LINE:
+    case PCT_FIELD_POLYGON:
+      {
+        g_autoptr(GArray) positions = g_array_new (FALSE, FALSE, sizeof (PctPosition));
+        g_autoptr(GString) text = g_string_new (NULL);
+
+        if (!positions_from_json (field, node, positions, error))
+          return FALSE;
+        append_positions (text, positions, FALSE);
+        if (text->len > PCT_RECORD_MAX_GEOMETRY_BYTES)
+          {
+            g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_TOO_LARGE,
+                         _("Field “%s” is longer than %d bytes"), field->name,
+                         PCT_RECORD_MAX_GEOMETRY_BYTES);
+            return FALSE;
+          }
+        value->type = SQLITE_TEXT;
+        value->owned = g_string_free (g_steal_pointer (&text), FALSE);
+        value->text = value->owned;
+      }
+      break;
+
+    case PCT_FIELD_CHILDREN:
+    default:
+      g_assert_not_reached ();
+    }
+
+  return TRUE;
+}
+
+/* Members of an object not among the fields: a misspelt optional field
+ * would otherwise vanish without a word. */
+static gboolean
+check_known_members (JsonObject            *object,
+                     const PctRecordField  *fields,
+                     guint                  n_fields,
+                     const char            *what,
+                     GError               **error)
+{
+  JsonObjectIter iter;
+  const char *name;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, NULL))
+    {
+      gboolean known = FALSE;
+
+      for (guint i = 0; i < n_fields && !known; i++)
+        known = strcmp (fields[i].name, name) == 0;
+      if (!known)
+        {
+          g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                       _("“%s” is not a field of %s"), name, what);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+convert_children (const PctRecordField  *field,
+                  JsonNode              *node,
+                  GPtrArray            **children,
+                  GError               **error)
+{
+  const PctRecordChildren *spec = field->children;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (value_list_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  int unique = -1;
+  JsonArray *array;
+
+  *children = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      *children = g_steal_pointer (&items);
+      return TRUE;
+    }
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must be an array"));
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) > PCT_RECORD_MAX_CHILDREN)
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_TOO_LARGE,
+                   _("Field “%s” has more than %d items"), field->name, PCT_RECORD_MAX_CHILDREN);
+      return FALSE;
+    }
+
+  for (guint f = 0; f < spec->n_fields; f++)
+    {
+      if (strcmp (spec->fields[f].name, spec->unique_field) == 0)
+        unique = (int) f;
+    }
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      JsonObject *object;
+      ValueList *list;
+      Value *values;
+      g_autoptr(GError) local_error = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (element))
+        {
+          g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                       _("Field “%s”, item %u: must be an object"), field->name, i + 1);
+          return FALSE;
+        }
+      object = json_node_get_object (element);
+
+      list = g_malloc0 (sizeof (ValueList) + spec->n_fields * sizeof (Value));
+      list->n = spec->n_fields;
+      g_ptr_array_add (items, list);
+      values = list->values;
+
+      if (!check_known_members (object, spec->fields, spec->n_fields, field->name, &local_error))
+        goto item_failed;
+
+      for (guint f = 0; f < spec->n_fields; f++)
+        {
+          const PctRecordField *child = &spec->fields[f];
+          JsonNode *member = json_object_get_member (object, child->name);
+
+          /* Absent and null differ here: null records a link known not to
+           * resolve, absent asks for it to be looked up. */
+          if (member == NULL && (child->flags & PCT_FIELD_RESOLVED))
+            {
+              values[f].type = SQLITE_NULL;
+              values[f].resolve = TRUE;
+              continue;
+            }
+          if (!convert_field (child, member, &values[f], &local_error))
+            goto item_failed;
+        }
+
+      if (unique >= 0 && values[unique].type == SQLITE_TEXT)
+        {
+          if (g_hash_table_contains (seen, values[unique].text))
+            {
+              g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                           _("Field “%s”, item %u: %s “%s” appears twice"), field->name, i + 1,
+                           spec->unique_field, values[unique].text);
+              return FALSE;
+            }
+          g_hash_table_add (seen, (gpointer) values[unique].text);
+        }
+      continue;
+
+    item_failed:
+      g_set_error (error, PCT_RECORD_ERROR, local_error->code,
+                   _("Field “%s”, item %u: %s"), field->name, i + 1, local_error->message);
+      return FALSE;
+    }
+
+  *children = g_steal_pointer (&items);
+  return TRUE;
+}
+
+static char *
+value_to_string (const Value *value)
+{
+  switch (value->type)
+    {
+    case SQLITE_INTEGER:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, value->i);
+    case SQLITE_TEXT:
+      return g_strdup (value->text);
+    default:
+      return g_strdup ("null");
+    }
+}
+
+static gboolean
+convert_key (const PctRecordEntity  *entity,
+             JsonNode               *node,
+             Value                  *key,
+             GError                **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                           _("The record has no “id”"));
+      return FALSE;
+    }
+
+  if (entity->key_type == PCT_FIELD_INTEGER)
+    {
+      if (!node_get_integer (node, &key->i) || key->i <= 0)
+        {
+          g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                       _("The “id” of %s records must be a positive integer"), entity->name);
+          return FALSE;
+        }
+      key->type = SQLITE_INTEGER;
+      return TRUE;
+    }
+
+  if (!node_is_string (node))
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                   _("The “id” of %s records must be a string"), entity->name);
+      return FALSE;
+    }
+  key->text = json_node_get_string (node);
+  if (strlen (key->text) > PCT_RECORD_MAX_TEXT_BYTES
+      || (entity->key_check != NULL && !entity->key_check (key->text, &local_error)))
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID, _("“id”: %s"),
+                   local_error != NULL ? local_error->message : _("too long"));
+      return FALSE;
+    }
+  key->type = SQLITE_TEXT;
+  return TRUE;
+}
+
+static gboolean
+convert_meta (JsonObject  *record,
+              const char  *name,
+              gint64       fallback,
+              gint64      *value,
+              GError     **error)
+{
+  JsonNode *node = json_object_get_member (record, name);
+
+  *value = fallback;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!node_get_integer (node, value) || *value < 0)
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                   _("“%s” must be a non-negative integer"), name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Everything about a record that can be checked without the store. */
+static Row *
+convert_record (JsonObject  *record,
+                gboolean    *deleted,
+                GError     **error)
+{
+  static const char * const members[] = {
+    "entity", "id", "version", "updated_at", "deleted", "data", NULL
+  };
+  g_autoptr(Row) row = g_new0 (Row, 1);
+  const PctRecordEntity *entity;
+  JsonNode *node;
+  JsonObject *data;
+  JsonObjectIter iter;
+  const char *name;
+
+  row->record = json_object_ref (record);
+
+  node = json_object_get_member (record, "entity");
+  if (node == NULL || !node_is_string (node))
+    {
+      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_UNKNOWN_ENTITY,
+                           _("The record has no “entity” string"));
+      return NULL;
+    }
+  entity = pct_record_entity_lookup (json_node_get_string (node));
+  if (entity == NULL)
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_UNKNOWN_ENTITY,
+                   _("Unknown entity “%s”"), json_node_get_string (node));
+      return NULL;
+    }
+  row->entity = entity;
+
+  json_object_iter_init (&iter, record);
+  while (json_object_iter_next (&iter, &name, NULL))
+    {
+      if (!g_strv_contains (members, name))
+        {
+          g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                       _("A record has no member “%s”"), name);
+          return NULL;
+        }
+    }
+
+  if (!convert_key (entity, json_object_get_member (record, "id"), &row->key, error))
+    return NULL;
+
+  *deleted = FALSE;
+  node = json_object_get_member (record, "deleted");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+        {
+          g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                               _("“deleted” must be true or false"));
+          return NULL;
+        }
+      *deleted = json_node_get_boolean (node);
+    }
+  if (*deleted)
+    return g_steal_pointer (&row);
+
+  if (!entity->synced && (json_object_has_member (record, "version")
+                          || json_object_has_member (record, "updated_at")))
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                   _("%s records carry no version"), entity->name);
+      return NULL;
+    }
+  if (!convert_meta (record, "version", 1, &row->version, error)
+      || !convert_meta (record, "updated_at", 0, &row->updated_at, error))
+    return NULL;
+
+  node = json_object_get_member (record, "data");
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                           _("The record has no “data” object"));
+      return NULL;
+    }
+  data = json_node_get_object (node);
+
+  if (!check_known_members (data, entity->fields, entity->n_fields, entity->name, error))
+    return NULL;
+
+  row->values = g_new0 (Value, entity->n_fields);
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      const PctRecordField *field = &entity->fields[i];
+      JsonNode *member = json_object_get_member (data, field->name);
+
+      if (field->type == PCT_FIELD_CHILDREN)
+        {
+          if (!convert_children (field, member, &row->children, error))
+            return NULL;
+        }
+      else if (!convert_field (field, member, &row->values[i], error))
+        return NULL;
+    }
+
+  {
+    const EntityInfo *info = get_info (entity);
+
+    if (info->lon_field >= 0 && info->lat_field >= 0)
+      {
+        g_autoptr(GError) local_error = NULL;
+
+        if (!pct_validate_coordinates (row->values[info->lat_field].d,
+                                       row->values[info->lon_field].d, &local_error))
+          {
+            g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                         _("Fields “lon” and “lat”: %s"), local_error->message);
+            return NULL;
+          }
+      }
+  }
+
+  if (entity->check != NULL && !entity->check (data, error))
+    return NULL;
+
+  return g_steal_pointer (&row);
+}
+
+/* Writing ----------------------------------------------------------------- */
+
+static gboolean
+row_exists (PctStore              *store,
+            const PctRecordEntity *entity,
+            const Value           *key,
+            gboolean              *exists,
+            GError               **error)
+{
+  sqlite3_stmt *stmt = pct_store_prepare (store, get_info (entity)->exists, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_value (stmt, 1, key);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      pct_store_set_sql_error (store, error, entity->table);
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  *exists = rc == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* label names the field in messages: “road_id”, or “rooms”, item 2, “room_id”.
+ * queued holds the keys of rows of entity waiting in a batch, which count
+ * as existing. */
+static gboolean
+check_reference (PctStore              *store,
+                 const PctRecordEntity *entity,
+                 const Value           *key,
+                 const PctRecordField  *field,
+                 const Value           *value,
+                 const char            *label,
+                 GHashTable            *queued,
+                 GError               **error)
+{
+  const PctRecordEntity *target;
+  gboolean exists = FALSE;
+  g_autofree char *shown = NULL;
+  g_autofree char *own_label = NULL;
+
+  if (field->references == NULL || value->type == SQLITE_NULL)
+    return TRUE;
+
+  target = pct_record_entity_lookup (field->references);
+  shown = value_to_string (value);
+  if (label == NULL)
+    label = own_label = g_strdup_printf ("“%s”", field->name);
+
+  if (target == entity && key != NULL && key->type == value->type
+      && ((value->type == SQLITE_INTEGER && value->i == key->i)
+          || (value->type == SQLITE_TEXT && strcmp (value->text, key->text) == 0)))
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_REFERENCE,
+                   _("Field %s: a record cannot reference itself"), label);
+      return FALSE;
+    }
+
+  if (target == entity && queued != NULL && g_hash_table_contains (queued, shown))
+    return TRUE;
+
+  if (!row_exists (store, target, value, &exists, error))
+    return FALSE;
+  if (!exists)
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_REFERENCE,
+                   _("Field %s: there is no %s %s"), label, target->name, shown);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+resolve_children (PctStore              *store,
+                  const PctRecordField  *field,
+                  GPtrArray             *items,
+                  GError               **error)
+{
+  const PctRecordChildren *spec = field->children;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      Value *values = ((ValueList *) g_ptr_array_index (items, i))->values;
+
+      for (guint f = 0; f < spec->n_fields; f++)
+        {
+          const PctRecordField *child = &spec->fields[f];
+          g_autofree char *label = g_strdup_printf (_("“%s”, item %u, “%s”"), field->name, i + 1,
+                                                    child->name);
+
+          if (values[f].resolve)
+            {
+              int from = -1;
+              sqlite3_stmt *stmt;
+              int rc;
+
+              for (guint g = 0; g < spec->n_fields; g++)
+                {
+                  if (strcmp (spec->fields[g].name, child->resolve_from) == 0)
+                    from = (int) g;
+                }
+              g_assert (from >= 0);
+              values[f].resolve = FALSE;
+
+              stmt = pct_store_prepare (store, child->resolve_sql, error);
+              if (stmt == NULL)
+                return FALSE;
+              bind_value (stmt, 1, &values[from]);
+              rc = sqlite3_step (stmt);
+              if (rc == SQLITE_ROW)
+                {
+                  values[f].type = SQLITE_INTEGER;
+                  values[f].i = sqlite3_column_int64 (stmt, 0);
+                }
+              else if (rc != SQLITE_DONE)
+                {
+                  pct_store_set_sql_error (store, error, spec->table);
+                  sqlite3_reset (stmt);
+                  return FALSE;
+                }
+              sqlite3_reset (stmt);
+
+              if (values[f].type == SQLITE_NULL)
+                {
+                  g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_REFERENCE,
+                               _("Field %s: “%s” names no %s"), label,
+                               values[from].text, child->references);
+                  return FALSE;
+                }
+            }
+          else if (!check_reference (store, NULL, NULL, child, &values[f], label, NULL, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Steps a write, turning constraint failures into reasons about the
+ * record; pct_store_step_done() would keep only a generic store error. */
+static gboolean
+step_write (PctStore              *store,
+            sqlite3_stmt          *stmt,
+            const PctRecordEntity *entity,
+            gboolean               deleting,
+            GError               **error)
+{
+  int rc = sqlite3_step (stmt);
+  sqlite3 *db = pct_store_get_handle (store);
+
+  if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      return TRUE;
+    }
+
+  switch (sqlite3_extended_errcode (db))
+    {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      {
+        const char *message = sqlite3_errmsg (db);
+        const char *column = strrchr (message, '.');
+
+        g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_CONFLICT,
+                     _("Another %s record already has this %s"), entity->name,
+                     column != NULL ? column + 1 : message);
+      }
+      break;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      if (deleting)
+        g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_CONFLICT,
+                     _("Other rows still reference this %s record"), entity->name);
+      else
+        g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_REFERENCE,
+                             _("The record references a row that does not exist"));
+      break;
+    case SQLITE_CONSTRAINT_CHECK:
+    case SQLITE_CONSTRAINT_NOTNULL:
+    case SQLITE_CONSTRAINT_TRIGGER:
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                   _("The store refused the record: %s"), sqlite3_errmsg (db));
+      break;
+    default:
+      pct_store_set_sql_error (store, error, entity->table);
+      break;
+    }
+
+  sqlite3_reset (stmt);
+  return FALSE;
+}
+
+/* Everything about a row that needs the store but writes nothing. */
+static gboolean
+check_row (PctStore    *store,
+           Row         *row,
+           GHashTable  *queued,
+           GError     **error)
+{
+  const PctRecordEntity *entity = row->entity;
+  const EntityInfo *info = get_info (entity);
+
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      if (info->column_of[i] >= 0
+          && !check_reference (store, entity, &row->key, &entity->fields[i], &row->values[i],
+                               NULL, queued, error))
+        return FALSE;
+    }
+
+  if (info->children_field >= 0)
+    return resolve_children (store, &entity->fields[info->children_field], row->children, error);
+  return TRUE;
+}
+
+static void
+bind_row (sqlite3_stmt     *stmt,
+          const EntityInfo *info,
+          const Row        *row,
+          int               first)
+{
+  const PctRecordEntity *entity = row->entity;
+  int param = first;
+
+  bind_value (stmt, param++, &row->key);
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      if (info->column_of[i] >= 0)
+        bind_value (stmt, param++, &row->values[i]);
+    }
+  if (entity->synced)
+    {
+      sqlite3_bind_int64 (stmt, param++, row->version);
+      sqlite3_bind_int64 (stmt, param, row->updated_at);
+    }
+}
+
+static gboolean
+write_children (PctStore   *store,
+                Row        *row,
+                GError    **error)
+{
+  const EntityInfo *info = get_info (row->entity);
+  const PctRecordChildren *spec = row->entity->fields[info->children_field].children;
+  sqlite3_stmt *stmt;
+
+  stmt = pct_store_prepare (store, info->children_delete, error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_value (stmt, 1, &row->key);
+  if (!step_write (store, stmt, row->entity, FALSE, error))
+    return FALSE;
+
+  for (guint i = 0; i < row->children->len; i++)
+    {
+      Value *values = ((ValueList *) g_ptr_array_index (row->children, i))->values;
+
+      stmt = pct_store_prepare (store, info->children_insert, error);
+      if (stmt == NULL)
+        return FALSE;
+      bind_value (stmt, 1, &row->key);
+      for (guint f = 0; f < spec->n_fields; f++)
+        bind_value (stmt, (int) f + 2, &values[f]);
+      if (!step_write (store, stmt, row->entity, FALSE, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Upserts rows of one entity, checked already, in as few statements as
+ * the chunk sizes allow, in order: a later row with the same key wins. */
+static gboolean
+write_rows (PctStore   *store,
+            Row       **rows,
+            guint       n_rows,
+            GError    **error)
+{
+  const EntityInfo *info;
+  guint done = 0;
+
+  if (n_rows == 0)
+    return TRUE;
+  info = get_info (rows[0]->entity);
+
+  while (done < n_rows)
+    {
+      guint size_index = N_CHUNK_SIZES - 1;
+      guint size;
+      sqlite3_stmt *stmt;
+
+      while ((1u << size_index) > n_rows - done)
+        size_index--;
+      size = 1u << size_index;
+
+      stmt = pct_store_prepare (store, get_upsert_sql (info, size_index), error);
+      if (stmt == NULL)
+        return FALSE;
+      for (guint r = 0; r < size; r++)
+        bind_row (stmt, info, rows[done + r], 1 + (int) r * info->n_params);
+      if (!step_write (store, stmt, rows[0]->entity, FALSE, error))
+        return FALSE;
+      done += size;
+    }
+
+  if (info->children_field >= 0)
+    {
+      for (guint r = 0; r < n_rows; r++)
+        {
+          if (!write_children (store, rows[r], error))
+            return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+static gboolean
+run_savepoint (PctStore    *store,
+               const char  *sql,
+               GError     **error)
+{
+  sqlite3_stmt *stmt = pct_store_prepare (store, sql, error);
+
+  return stmt != NULL && pct_store_step_done (store, stmt, error);
+}
+
+/* Applies one row on its own, atomically. */
+static gboolean
+apply_row (PctStore  *store,
+           Row       *row,
+           gboolean   deleted,
+           GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok;
+
+  if (!run_savepoint (store, "SAVEPOINT pct_record", error))
+    return FALSE;
+
+  if (deleted)
+    {
+      sqlite3_stmt *stmt = pct_store_prepare (store, get_info (row->entity)->delete,
+                                              &local_error);
+
+      ok = stmt != NULL;
+      if (ok)
+        {
+          bind_value (stmt, 1, &row->key);
+          ok = step_write (store, stmt, row->entity, TRUE, &local_error);
+        }
+    }
+  else
+    ok = check_row (store, row, NULL, &local_error) && write_rows (store, &row, 1, &local_error);
+
+  if (!ok)
+    {
+      /* Undo whatever part of the record was written, then end the
+       * savepoint; the outer transaction carries on. */
+      run_savepoint (store, "ROLLBACK TO pct_record", NULL);
+      run_savepoint (store, "RELEASE pct_record", NULL);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  return run_savepoint (store, "RELEASE pct_record", error);
+}
+
+gboolean
+pct_record_apply (PctStore    *store,
+                  JsonObject  *record,
+                  GError     **error)
+{
+  g_autoptr(Row) row = NULL;
+  gboolean deleted = FALSE;
+
+  g_return_val_if_fail (PCT_IS_STORE (store), FALSE);
+  g_return_val_if_fail (record != NULL, FALSE);
+
+  row = convert_record (record, &deleted, error);
+  if (row == NULL)
+    return FALSE;
+
+  return apply_row (store, row, deleted, error);
+}
+
+/* Batches ------------------------------------------------------------------ */
+
+PctRecordBatch *
+pct_record_batch_new (PctStore            *store,
+                      PctRecordRejectFunc  reject,
+                      gpointer             user_data)
+{
+  PctRecordBatch *batch;
+
+  g_return_val_if_fail (PCT_IS_STORE (store), NULL);
+  g_return_val_if_fail (reject != NULL, NULL);
+
+  batch = g_new0 (PctRecordBatch, 1);
+  batch->store = g_object_ref (store);
+  batch->reject = reject;
+  batch->user_data = user_data;
+  batch->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
+  batch->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  return batch;
+}
+
+void
+pct_record_batch_free (PctRecordBatch *batch)
+{
+  if (batch == NULL)
+    return;
+  g_ptr_array_unref (batch->rows);
+  g_hash_table_unref (batch->keys);
+  g_object_unref (batch->store);
+  g_free (batch);
+}
+
+guint64
+pct_record_batch_get_applied (PctRecordBatch *batch)
+{
+  return batch->applied;
+}
+
+/* Reports a problem with a record; anything but a problem with the record
+ * is the caller's, and FALSE. */
+static gboolean
+batch_reject (PctRecordBatch  *batch,
+              JsonObject      *record,
+              guint64          tag,
+              GError          *problem,
+              GError         **error)
+{
+  if (problem->domain != PCT_RECORD_ERROR)
+    {
+      g_propagate_error (error, problem);
+      return FALSE;
+    }
+  batch->reject (tag, record, problem->message, batch->user_data);
+  g_error_free (problem);
+  return TRUE;
+}
+
+gboolean
+pct_record_batch_flush (PctRecordBatch  *batch,
+                        GError         **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (batch != NULL, FALSE);
+
+  if (batch->rows->len == 0)
+    return TRUE;
+
+  rows = g_steal_pointer (&batch->rows);
+  batch->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
+  g_hash_table_remove_all (batch->keys);
+  batch->entity = NULL;
+
+  if (!run_savepoint (batch->store, "SAVEPOINT pct_batch", error))
+    return FALSE;
+
+  if (write_rows (batch->store, (Row **) rows->pdata, rows->len, &local_error))
+    {
+      batch->applied += rows->len;
+      return run_savepoint (batch->store, "RELEASE pct_batch", error);
+    }
+
+  run_savepoint (batch->store, "ROLLBACK TO pct_batch", NULL);
+  run_savepoint (batch->store, "RELEASE pct_batch", NULL);
+  if (local_error->domain != PCT_RECORD_ERROR)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  /* Some row of the chunk was refused; going through them one at a time,
+   * as if they had never been batched, finds which and keeps the rest. */
+  for (guint i = 0; i < rows->len; i++)
+    {
+      Row *row = g_ptr_array_index (rows, i);
+      GError *problem = NULL;
+
+      if (apply_row (batch->store, row, FALSE, &problem))
+        batch->applied++;
+      else if (!batch_reject (batch, row->record, row->tag, problem, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+pct_record_batch_add (PctRecordBatch  *batch,
+                      JsonObject      *record,
+                      guint64          tag,
+                      GError         **error)
+{
+  g_autoptr(Row) row = NULL;
+  GError *problem = NULL;
+  gboolean deleted = FALSE;
+
+  g_return_val_if_fail (batch != NULL, FALSE);
+  g_return_val_if_fail (record != NULL, FALSE);
+
+  row = convert_record (record, &deleted, &problem);
+  if (row != NULL)
+    row->tag = tag;
+
+  /* Whatever is queued goes first: a rejection or a deletion must come
+   * after the records before it, and a chunk holds one entity only. */
+  if (row == NULL || deleted || row->entity != batch->entity)
+    {
+      if (!pct_record_batch_flush (batch, error))
+        {
+          g_clear_error (&problem);
+          return FALSE;
+        }
+    }
+
+  if (row == NULL)
+    return batch_reject (batch, record, tag, problem, error);
+
+  if (deleted)
+    {
+      if (!apply_row (batch->store, row, TRUE, &problem))
+        return batch_reject (batch, record, tag, problem, error);
+      batch->applied++;
+      return TRUE;
+    }
+
+  if (!check_row (batch->store, row, batch->keys, &problem))
+    {
+      if (!pct_record_batch_flush (batch, error))
+        {
+          g_clear_error (&problem);
+          return FALSE;
+        }
+      return batch_reject (batch, record, tag, problem, error);
+    }
+
+  batch->entity = row->entity;
+  g_hash_table_add (batch->keys, value_to_string (&row->key));
+  g_ptr_array_add (batch->rows, g_steal_pointer (&row));
+
+  if (batch->rows->len >= MAX_CHUNK)
+    return pct_record_batch_flush (batch, error);
+  return TRUE;
+}
+
+/* A value quoted in a report: valid UTF-8, and short even when the
+ * record's value was not. */
+static char *
+describe_text (const char *text)
+{
+  char *valid = g_utf8_make_valid (text, -1);
+
+  if (strlen (valid) > 64)
+    {
+      char *end = g_utf8_find_prev_char (valid, valid + 61);
+
+      strcpy (end != NULL ? end : valid, "…");
+    }
+  return valid;
+}
+
+void
+pct_record_describe (JsonObject  *record,
+                     char       **entity,
+                     char       **key)
+{
+  JsonNode *node;
+  gint64 i;
+
+  *entity = NULL;
+  *key = NULL;
+
+  node = json_object_get_member (record, "entity");
+  if (node != NULL && node_is_string (node))
+    *entity = describe_text (json_node_get_string (node));
+
+  node = json_object_get_member (record, "id");
+  if (node != NULL && node_is_string (node))
+    *key = describe_text (json_node_get_string (node));
+  else if (node != NULL && node_get_integer (node, &i))
+    *key = g_strdup_printf ("%" G_GINT64_FORMAT, i);
+}
+
+/* GeoJSON ----------------------------------------------------------------- */
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && node_is_string (node) ? json_node_get_string (node) : NULL;
+}
+
+JsonNode *
+pct_record_from_feature (JsonObject  *feature,
+                         GError     **error)
+{
+  static const char * const meta[] = { "id", "version", "updated_at", "deleted" };
+  static const char * const geometry_types[] = {
+    [PCT_GEOMETRY_NONE] = NULL,
+    [PCT_GEOMETRY_POINT] = "Point",
+    [PCT_GEOMETRY_LINE] = "LineString",
+    [PCT_GEOMETRY_POLYGON] = "Polygon",
+  };
+  g_autoptr(JsonObject) record = json_object_new ();
+  g_autoptr(JsonObject) data = json_object_new ();
+  JsonObject *properties = NULL;
+  JsonObject *geometry = NULL;
+  const PctRecordEntity *entity;
+  const char *entity_name = NULL;
+  const char *geometry_type = NULL;
+  JsonNode *node;
+  JsonNode *coordinates = NULL;
+  JsonNode *result;
+
+  if (g_strcmp0 (member_string (feature, "type"), "Feature") != 0)
+    {
+      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                           _("Not a GeoJSON Feature"));
+      return NULL;
+    }
+
+  node = json_object_get_member (feature, "properties");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    properties = json_node_get_object (node);
+  else if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                           _("The feature’s “properties” must be an object"));
+      return NULL;
+    }
+
+  node = json_object_get_member (feature, "geometry");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    {
+      geometry = json_node_get_object (node);
+      geometry_type = member_string (geometry, "type");
+      coordinates = json_object_get_member (geometry, "coordinates");
+    }
+  else if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                           _("The feature’s “geometry” must be an object or null"));
+      return NULL;
+    }
+
+  if (properties != NULL)
+    entity_name = member_string (properties, "entity");
+  if (entity_name == NULL)
+    {
+      if (properties != NULL && json_object_has_member (properties, "entity"))
+        {
+          g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_UNKNOWN_ENTITY,
+                               _("The feature’s “entity” must be a string"));
+          return NULL;
+        }
+      if (g_strcmp0 (geometry_type, "Point") != 0)
+        {
+          g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_UNKNOWN_ENTITY,
+                               _("The feature names no entity and is not a Point "
+                                 "(which would make it an address)"));
+          return NULL;
+        }
+      entity_name = "address";
+    }
+
+  entity = pct_record_entity_lookup (entity_name);
+  if (entity == NULL)
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_UNKNOWN_ENTITY,
+                   _("Unknown entity “%s”"), entity_name);
+      return NULL;
+    }
+
+  json_object_set_string_member (record, "entity", entity->name);
+  for (guint i = 0; i < G_N_ELEMENTS (meta); i++)
+    {
+      node = properties != NULL ? json_object_get_member (properties, meta[i]) : NULL;
+      if (node == NULL && i == 0)
+        node = json_object_get_member (feature, "id");
+      if (node != NULL)
+        json_object_set_member (record, meta[i], json_node_copy (node));
+    }
+
+  for (guint i = 0; i < entity->n_fields && properties != NULL; i++)
+    {
+      const PctRecordField *field = &entity->fields[i];
+
+      if (pct_record_field_is_geometry (entity, field))
+        continue;
+      node = json_object_get_member (properties, field->name);
+      if (node != NULL)
+        json_object_set_member (data, field->name, json_node_copy (node));
+    }
+
+  if (geometry != NULL && entity->geometry != PCT_GEOMETRY_NONE)
+    {
+      const char *wanted = geometry_types[entity->geometry];
+
+      if (g_strcmp0 (geometry_type, wanted) != 0 || coordinates == NULL)
+        {
+          g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                       _("The geometry of %s records is a %s, not %s"), entity->name, wanted,
+                       geometry_type != NULL ? geometry_type : "?");
+          return NULL;
+        }
+
+      switch (entity->geometry)
+        {
+        case PCT_GEOMETRY_POINT:
+          {
+            JsonArray *pair = JSON_NODE_HOLDS_ARRAY (coordinates)
+                              ? json_node_get_array (coordinates) : NULL;
+
+            if (pair == NULL || json_array_get_length (pair) < 2 || json_array_get_length (pair) > 3)
+              {
+                g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                                     _("A Point’s coordinates must be [longitude, latitude]"));
+                return NULL;
+              }
+            json_object_set_member (data, "lon", json_node_copy (json_array_get_element (pair, 0)));
+            json_object_set_member (data, "lat", json_node_copy (json_array_get_element (pair, 1)));
+          }
+          break;
+
+        case PCT_GEOMETRY_LINE:
+          json_object_set_member (data, entity->geometry_field, json_node_copy (coordinates));
+          break;
+
+        case PCT_GEOMETRY_POLYGON:
+          {
+            JsonArray *rings = JSON_NODE_HOLDS_ARRAY (coordinates)
+                               ? json_node_get_array (coordinates) : NULL;
+
+            if (rings == NULL || json_array_get_length (rings) != 1)
+              {
+                g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                                     _("A Polygon must have exactly one ring: holes are not "
+                                       "supported"));
+                return NULL;
+              }
+            json_object_set_member (data, entity->geometry_field,
+                                    json_node_copy (json_array_get_element (rings, 0)));
+          }
+          break;
+
+        case PCT_GEOMETRY_NONE:
+        default:
+          g_assert_not_reached ();
+        }
+    }
+
+  json_object_set_object_member (record, "data", g_steal_pointer (&data));
+  result = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (result, g_steal_pointer (&record));
+  return result;
+}
+
+/* Reading ----------------------------------------------------------------- */
+
+gboolean
+pct_record_count (PctStore               *store,
+                  const PctRecordEntity  *entity,
+                  gint64                 *count,
+                  GError                **error)
+{
+  sqlite3_stmt *stmt = pct_store_prepare (store, get_info (entity)->count, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      pct_store_set_sql_error (store, error, entity->table);
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  *count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+PctRecordReader *
+pct_record_reader_new (PctStore               *store,
+                       const PctRecordEntity  *entity,
+                       GError                **error)
+{
+  g_autoptr(PctRecordReader) reader = g_new0 (PctRecordReader, 1);
+  const EntityInfo *info = get_info (entity);
+  const char *sql = info->select;
+
+  g_return_val_if_fail (PCT_IS_STORE (store), NULL);
+
+  reader->store = g_object_ref (store);
+  reader->entity = entity;
+  reader->info = info;
+
+  if (info->forward_refs != NULL)
+    {
+      sqlite3_stmt *stmt = pct_store_prepare (store, info->forward_refs, error);
+
+      if (stmt == NULL)
+        return NULL;
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        {
+          pct_store_set_sql_error (store, error, entity->table);
+          sqlite3_reset (stmt);
+          return NULL;
+        }
+      if (sqlite3_column_int (stmt, 0))
+        sql = info->select_ordered;
+      sqlite3_reset (stmt);
+    }
+
+  /* Not from the statement cache: two readers of one entity may be open
+   * at once, and each needs its own cursor. */
+  if (sqlite3_prepare_v2 (pct_store_get_handle (store), sql, -1, &reader->stmt, NULL) != SQLITE_OK)
+    {
+      pct_store_set_sql_error (store, error, entity->table);
+      return NULL;
+    }
+
+  return g_steal_pointer (&reader);
+}
+
+void
+pct_record_reader_free (PctRecordReader *reader)
+{
+  if (reader == NULL)
+    return;
+  g_clear_pointer (&reader->stmt, sqlite3_finalize);
+  g_clear_object (&reader->store);
+  g_free (reader);
+}
+
+gboolean
+pct_record_reader_next (PctRecordReader  *reader,
+                        GError          **error)
+{
+  int rc = sqlite3_step (reader->stmt);
+
+  if (rc == SQLITE_ROW)
+    return TRUE;
+  if (rc != SQLITE_DONE)
+    pct_store_set_sql_error (reader->store, error, reader->entity->table);
+  return FALSE;
+}
+
+const PctRecordEntity *
+pct_record_reader_get_entity (PctRecordReader *reader)
+{
+  return reader->entity;
+}
+
+gint64
+pct_record_reader_get_version (PctRecordReader *reader)
+{
+  return reader->entity->synced
+         ? sqlite3_column_int64 (reader->stmt, reader->info->version_column) : 0;
+}
+
+gint64
+pct_record_reader_get_updated_at (PctRecordReader *reader)
+{
+  return reader->entity->synced
+         ? sqlite3_column_int64 (reader->stmt, reader->info->version_column + 1) : 0;
+}
+
+static int
+column_of (PctRecordReader *reader,
+           guint            field)
+{
+  g_return_val_if_fail (field < reader->entity->n_fields, -1);
+  return reader->info->column_of[field];
+}
+
+gboolean
+pct_record_reader_is_null (PctRecordReader *reader,
+                           guint            field)
+{
+  int column = column_of (reader, field);
+
+  return column < 0 || sqlite3_column_type (reader->stmt, column) == SQLITE_NULL;
+}
+
+const char *
+pct_record_reader_get_text (PctRecordReader *reader,
+                            guint            field)
+{
+  int column = column_of (reader, field);
+
+  return column < 0 ? NULL : (const char *) sqlite3_column_text (reader->stmt, column);
+}
+
+gint64
+pct_record_reader_get_int (PctRecordReader *reader,
+                           guint            field)
+{
+  int column = column_of (reader, field);
+
+  return column < 0 ? 0 : sqlite3_column_int64 (reader->stmt, column);
+}
+
+double
+pct_record_reader_get_double (PctRecordReader *reader,
+                              guint            field)
+{
+  int column = column_of (reader, field);
+
+  return column < 0 ? 0.0 : sqlite3_column_double (reader->stmt, column);
+}
+
+GArray *
+pct_record_reader_get_positions (PctRecordReader *reader,
+                                 guint            field)
+{
+  g_autoptr(GArray) positions = g_array_new (FALSE, FALSE, sizeof (PctPosition));
+  const char *text = pct_record_reader_get_text (reader, field);
+
+  if (text == NULL || !parse_positions (text, positions))
+    return NULL;
+  return g_steal_pointer (&positions);
+}
+
+void
+pct_record_reader_append_key (PctRecordReader *reader,
+                              GString         *out)
+{
+  if (reader->entity->key_type == PCT_FIELD_INTEGER)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (reader->stmt, 0));
+  else
+    pct_record_append_json_string (out, (const char *) sqlite3_column_text (reader->stmt, 0));
+}
+
+void
+pct_record_reader_append_key_text (PctRecordReader *reader,
+                                   GString         *out)
+{
+  if (reader->entity->key_type == PCT_FIELD_INTEGER)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (reader->stmt, 0));
+  else
+    g_string_append (out, (const char *) sqlite3_column_text (reader->stmt, 0));
+}
+
+static void
+append_column (GString               *out,
+               const PctRecordField  *field,
+               sqlite3_stmt          *stmt,
+               int                    column)
+{
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+
+  switch (field->type)
+    {
+    case PCT_FIELD_TEXT:
+      pct_record_append_json_string (out, (const char *) sqlite3_column_text (stmt, column));
+      break;
+    case PCT_FIELD_INTEGER:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, column));
+      break;
+    case PCT_FIELD_BOOLEAN:
+      g_string_append (out, sqlite3_column_int64 (stmt, column) ? "true" : "false");
+      break;
+    case PCT_FIELD_REAL:
+    case PCT_FIELD_LONGITUDE:
+    case PCT_FIELD_LATITUDE:
+      pct_record_append_double (out, sqlite3_column_double (stmt, column));
+      break;
+    case PCT_FIELD_LINE:
+    case PCT_FIELD_POLYGON:
+      {
+        g_autoptr(GArray) positions = g_array_new (FALSE, FALSE, sizeof (PctPosition));
+
+        if (parse_positions ((const char *) sqlite3_column_text (stmt, column), positions))
+          append_positions (out, positions, FALSE);
+        else
+          g_string_append (out, "null");
+      }
+      break;
+    case PCT_FIELD_CHILDREN:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+append_children (PctRecordReader      *reader,
+                 const PctRecordField *field,
+                 GString              *out)
+{
+  const PctRecordChildren *spec = field->children;
+  sqlite3_stmt *stmt = pct_store_prepare (reader->store, reader->info->children_select, NULL);
+  gboolean first = TRUE;
+
+  g_string_append_c (out, '[');
+  if (stmt != NULL)
+    {
+      sqlite3_bind_value (stmt, 1, sqlite3_column_value (reader->stmt, 0));
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          if (!first)
+            g_string_append_c (out, ',');
+          first = FALSE;
+          g_string_append_c (out, '{');
+          for (guint f = 0; f < spec->n_fields; f++)
+            {
+              if (f > 0)
+                g_string_append_c (out, ',');
+              pct_record_append_json_string (out, spec->fields[f].name);
+              g_string_append_c (out, ':');
+              append_column (out, &spec->fields[f], stmt, (int) f);
+            }
+          g_string_append_c (out, '}');
+        }
+      sqlite3_reset (stmt);
+    }
+  g_string_append_c (out, ']');
+}
+
+void
+pct_record_reader_append_field (PctRecordReader *reader,
+                                guint            field,
+                                GString         *out)
+{
+  const PctRecordField *spec = &reader->entity->fields[field];
+
+  if (spec->type == PCT_FIELD_CHILDREN)
+    append_children (reader, spec, out);
+  else
+    append_column (out, spec, reader->stmt, column_of (reader, field));
+}
+
+static void
+append_head (PctRecordReader *reader,
+             GString         *out)
+{
+  g_string_append (out, "\"entity\":");
+  pct_record_append_json_string (out, reader->entity->name);
+  g_string_append (out, ",\"id\":");
+  pct_record_reader_append_key (reader, out);
+  if (reader->entity->synced)
+    g_string_append_printf (out, ",\"version\":%" G_GINT64_FORMAT
+                            ",\"updated_at\":%" G_GINT64_FORMAT,
+                            pct_record_reader_get_version (reader),
+                            pct_record_reader_get_updated_at (reader));
+}
+
+void
+pct_record_reader_append_record (PctRecordReader *reader,
+                                 GString         *out)
+{
+  const PctRecordEntity *entity = reader->entity;
+
+  g_string_append_c (out, '{');
+  append_head (reader, out);
+  g_string_append (out, ",\"data\":{");
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      pct_record_append_json_string (out, entity->fields[i].name);
+      g_string_append_c (out, ':');
+      pct_record_reader_append_field (reader, i, out);
+    }
+  g_string_append (out, "}}");
+}
+
+static void
+append_geometry (PctRecordReader *reader,
+                 GString         *out)
+{
+  const PctRecordEntity *entity = reader->entity;
+  const EntityInfo *info = reader->info;
+  g_autoptr(GArray) positions = NULL;
+
+  switch (entity->geometry)
+    {
+    case PCT_GEOMETRY_POINT:
+      if (pct_record_reader_is_null (reader, info->lon_field)
+          || pct_record_reader_is_null (reader, info->lat_field))
+        break;
+      g_string_append (out, "{\"type\":\"Point\",\"coordinates\":[");
+      pct_record_append_double (out, pct_record_reader_get_double (reader, info->lon_field));
+      g_string_append_c (out, ',');
+      pct_record_append_double (out, pct_record_reader_get_double (reader, info->lat_field));
+      g_string_append (out, "]}");
+      return;
+
+    case PCT_GEOMETRY_LINE:
+      positions = pct_record_reader_get_positions (reader, info->geometry_field);
+      if (positions == NULL)
+        break;
+      g_string_append (out, "{\"type\":\"LineString\",\"coordinates\":");
+      append_positions (out, positions, FALSE);
+      g_string_append_c (out, '}');
+      return;
+
+    case PCT_GEOMETRY_POLYGON:
+      /* RFC 7946 rings are closed: the first position is repeated last. */
+      positions = pct_record_reader_get_positions (reader, info->geometry_field);
+      if (positions == NULL)
+        break;
+      g_string_append (out, "{\"type\":\"Polygon\",\"coordinates\":[");
+      append_positions (out, positions, TRUE);
+      g_string_append (out, "]}");
+      return;
+
+    case PCT_GEOMETRY_NONE:
+    default:
+      break;
+    }
+
+  g_string_append (out, "null");
+}
+
+void
+pct_record_reader_append_feature (PctRecordReader *reader,
+                                  GString         *out)
+{
+  const PctRecordEntity *entity = reader->entity;
+
+  g_string_append (out, "{\"type\":\"Feature\",\"id\":");
+  pct_record_reader_append_key (reader, out);
+  g_string_append (out, ",\"geometry\":");
+  append_geometry (reader, out);
+  g_string_append (out, ",\"properties\":{");
+  append_head (reader, out);
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      if (pct_record_field_is_geometry (entity, &entity->fields[i]))
+        continue;
+      g_string_append_c (out, ',');
+      pct_record_append_json_string (out, entity->fields[i].name);
+      g_string_append_c (out, ':');
+      pct_record_reader_append_field (reader, i, out);
+    }
+  g_string_append (out, "}}");
+}

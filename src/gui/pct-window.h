@@ -1,0 +1,26 @@
+/* pct-window.h — the main window: a district's map and its figures
+ *
+ * Copyright 2026 The Precinct Authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "pct-application.h"
+#include "pct-map-view.h"
+#include "pct-store.h"
+
+G_BEGIN_DECLS
+
+#define PCT_TYPE_WINDOW (pct_window_get_type ())
+G_DECLARE_FINAL_TYPE (PctWindow, pct_window, PCT, WINDOW, AdwApplicationWindow)
+
+PctWindow  *pct_window_new            (PctApplication *application,
+                                       const char     *store_path);
+const char *pct_window_get_store_path (PctWindow      *self);
+PctStore   *pct_window_get_store      (PctWindow      *self);
+PctMapView *pct_window_get_map_view   (PctWindow      *self);
+
+G_END_DECLS
