@@ -19,7 +19,7 @@ gboolean _pct_store_migrate (sqlite3     *db,
                              int          target_version,
                              GError     **error);
 
-/* FTS rowids encode the kind in the low two bits: id * 4 + kind. */
+/* One key for a search hit of any kind: id * 4 + kind. */
 #define PCT_SEARCH_ROWID(kind, id) (((gint64) (id)) * 4 + (kind))
 
 G_END_DECLS

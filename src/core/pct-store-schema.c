@@ -385,9 +385,52 @@ static const char migration_2[] =
   "INSERT INTO meta (key, value) VALUES ('work_hours', '09:00-12:00,13:30-17:30')\n"
   "  ON CONFLICT (key) DO NOTHING;\n";
 
+/* An external-content trigram index over columns of a table: the text is
+ * stored once, in the table; triggers hand FTS5 the old values to delete. */
+#define FTS_V3(table, fts, cols, new_vals, old_vals)                          \
+  "CREATE VIRTUAL TABLE " fts " USING fts5 (" cols ", content = '" table "',\n" \
+  "  content_rowid = 'id', tokenize = 'trigram', columnsize = 0);\n"         \
+  "INSERT INTO " fts " (" fts ") VALUES ('rebuild');\n"                      \
+  "CREATE TRIGGER " table "_fts_ai AFTER INSERT ON " table " BEGIN\n"         \
+  "  INSERT INTO " fts " (rowid, " cols ") VALUES (new.id, " new_vals ");\n"  \
+  "END;\n"                                                                    \
+  "CREATE TRIGGER " table "_fts_au AFTER UPDATE OF " cols " ON " table " BEGIN\n" \
+  "  INSERT INTO " fts " (" fts ", rowid, " cols ") VALUES ('delete', old.id, " old_vals ");\n" \
+  "  INSERT INTO " fts " (rowid, " cols ") VALUES (new.id, " new_vals ");\n"  \
+  "END;\n"                                                                    \
+  "CREATE TRIGGER " table "_fts_ad AFTER DELETE ON " table " BEGIN\n"         \
+  "  INSERT INTO " fts " (" fts ", rowid, " cols ") VALUES ('delete', old.id, " old_vals ");\n" \
+  "END;\n"
+
+/* Version 3, for speed at district scale: one search index per kind, so
+ * that a query for a person does not wade through every address that
+ * matches, with the text kept once, in its table; indexes for resolving
+ * short queries through road, compound and region names. */
+static const char migration_3[] =
+  "DROP TRIGGER addresses_fts_ai;\n"
+  "DROP TRIGGER addresses_fts_au;\n"
+  "DROP TRIGGER addresses_fts_ad;\n"
+  "DROP TRIGGER units_fts_ai;\n"
+  "DROP TRIGGER units_fts_au;\n"
+  "DROP TRIGGER units_fts_ad;\n"
+  "DROP TRIGGER people_fts_ai;\n"
+  "DROP TRIGGER people_fts_au;\n"
+  "DROP TRIGGER people_fts_ad;\n"
+  "DROP TABLE search_fts;\n"
+  FTS_V3 ("addresses", "address_fts", "display", "new.display", "old.display")
+  FTS_V3 ("units", "unit_fts", "name, uscc", "new.name, new.uscc", "old.name, old.uscc")
+  FTS_V3 ("people", "person_fts", "name", "new.name", "old.name")
+
+  "CREATE INDEX addresses_road ON addresses (road_id);\n"
+  "CREATE INDEX addresses_compound ON addresses (compound);\n"
+  "CREATE INDEX addresses_region ON addresses (region_code);\n"
+  "CREATE INDEX regions_name ON regions (name);\n"
+  "CREATE INDEX roads_name ON roads (name);\n";
+
 const char * const _pct_store_migrations[] = {
   migration_1,
   migration_2,
+  migration_3,
 };
 
 const guint _pct_store_n_migrations = G_N_ELEMENTS (_pct_store_migrations);

@@ -3,11 +3,13 @@
  * Copyright 2026 The Precinct Authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Chinese text has no spaces, so the index is FTS5 with the trigram
- * tokenizer: any substring of three or more characters is an index lookup.
- * One- and two-character queries (a surname, a short road name) cannot use
- * trigrams; they go to the name indexes as a prefix, then to a scan bounded
- * by the result limit. An 18-character ID number is an exact lookup.
+ * Chinese text has no spaces, so each kind has an FTS5 index with the
+ * trigram tokenizer: any substring of three or more characters is an index
+ * lookup. One- and two-character queries (a surname, a short road name)
+ * cannot use trigrams: people are found by the start of their name, units by
+ * name, addresses through the roads, compounds and regions they name, each
+ * through an index or a small table. An 18-character ID number is an exact
+ * lookup.
  */
 
 #define G_LOG_DOMAIN "pct-store"
@@ -25,23 +27,42 @@
 typedef struct
 {
   PctSearchKind kind;
-  const char   *fts;         /* FTS MATCH restricted to the kind */
+  const char   *fts;         /* trigram phrase match, 3+ characters */
   const char   *prefix;      /* indexed name prefix, NULL where not useful */
-  const char   *like;        /* the plain scan */
+  const char   *short_scan;  /* what else a 1–2 character query may match */
+  const char   *like;        /* the plain scan: the benchmark's baseline */
 } KindQueries;
 
+/* ?1 is the query (an FTS phrase or a LIKE pattern), ?2 the limit, ?3 the
+ * end of the prefix range. */
 static const KindQueries kind_queries[] = {
   { PCT_SEARCH_ADDRESS,
-    "SELECT rowid / 4 FROM search_fts WHERE search_fts MATCH ?1 AND rowid % 4 = 1 LIMIT ?2",
+    "SELECT rowid FROM address_fts WHERE address_fts MATCH ?1 LIMIT ?2",
     NULL,
+    /* A short query names a road, a compound, a street or a community, and
+     * finds the addresses on it through their indexes. */
+    "SELECT id FROM addresses WHERE road_id IN "
+    "  (SELECT id FROM roads WHERE name LIKE ?1 ESCAPE '\\') "
+    "UNION ALL SELECT id FROM addresses WHERE compound IN "
+    "  (SELECT name FROM areas WHERE kind = 'compound' AND name LIKE ?1 ESCAPE '\\') "
+    "UNION ALL SELECT id FROM addresses WHERE region_code IN "
+    "  (SELECT code FROM regions WHERE name LIKE ?1 ESCAPE '\\' "
+    "   UNION SELECT code FROM regions WHERE parent_code IN "
+    "     (SELECT code FROM regions WHERE level >= 21 AND name LIKE ?1 ESCAPE '\\')) "
+    "LIMIT ?2",
     "SELECT id FROM addresses WHERE display LIKE ?1 ESCAPE '\\' LIMIT ?2" },
   { PCT_SEARCH_UNIT,
-    "SELECT rowid / 4 FROM search_fts WHERE search_fts MATCH ?1 AND rowid % 4 = 2 LIMIT ?2",
+    "SELECT rowid FROM unit_fts WHERE unit_fts MATCH ?1 LIMIT ?2",
     "SELECT id FROM units WHERE name >= ?1 AND name < ?3 LIMIT ?2",
+    /* Units are few enough (tens of thousands) to scan. */
+    "SELECT id FROM units WHERE name LIKE ?1 ESCAPE '\\' LIMIT ?2",
     "SELECT id FROM units WHERE (name LIKE ?1 ESCAPE '\\' OR uscc LIKE ?1 ESCAPE '\\') LIMIT ?2" },
   { PCT_SEARCH_PERSON,
-    "SELECT rowid / 4 FROM search_fts WHERE search_fts MATCH ?1 AND rowid % 4 = 3 LIMIT ?2",
+    "SELECT rowid FROM person_fts WHERE person_fts MATCH ?1 LIMIT ?2",
+    /* A short query finds people by the start of their name: a surname, or
+     * a whole two-character name. */
     "SELECT id FROM people WHERE name >= ?1 AND name < ?3 LIMIT ?2",
+    NULL,
     "SELECT id FROM people WHERE name LIKE ?1 ESCAPE '\\' LIMIT ?2" },
 };
 
@@ -266,8 +287,8 @@ search (PctStore    *self,
         return NULL;
 
       have = count_kind (hits, q->kind);
-      if (have < limit &&
-          !collect (self, q->kind, q->like, pattern, NULL, limit - have, hits, seen, error))
+      if (q->short_scan != NULL && have < limit &&
+          !collect (self, q->kind, q->short_scan, pattern, NULL, limit - have, hits, seen, error))
         return NULL;
     }
 

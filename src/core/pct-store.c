@@ -622,13 +622,28 @@ layer_sql (PctLayer layer,
     {
       const LayerInfo *info = &layers[layer];
 
-      if (use_index)
+      if (use_index && g_str_equal (info->min_lon, "t.lon"))
+        /* Points. The R*Tree holds 32-bit bounds rounded outwards, so a
+         * point whose bounds lie wholly inside the box is inside; only the
+         * few whose bounds straddle an edge are looked up in the table for
+         * their exact coordinates. That join is what costs, so it is kept
+         * to the edges. */
+        sql[layer][1] = g_strdup_printf (
+          "SELECT id, (min_lon + max_lon) / 2, (min_lat + max_lat) / 2 FROM %1$s "
+          "WHERE min_lon >= ?1 AND max_lon <= ?3 AND min_lat >= ?2 AND max_lat <= ?4 "
+          "UNION ALL "
+          "SELECT t.id, t.lon, t.lat FROM %1$s r JOIN %2$s t ON t.id = r.id "
+          "WHERE r.min_lon <= ?3 AND r.max_lon >= ?1 AND r.min_lat <= ?4 AND r.max_lat >= ?2 "
+          "AND NOT (r.min_lon >= ?1 AND r.max_lon <= ?3 AND r.min_lat >= ?2 AND r.max_lat <= ?4) "
+          "AND t.lon <= ?3 AND t.lon >= ?1 AND t.lat <= ?4 AND t.lat >= ?2 "
+          "LIMIT ?5",
+          info->rtree, info->table);
+      else if (use_index)
         sql[layer][1] = g_strdup_printf (
           "SELECT t.id, (r.min_lon + r.max_lon) / 2, (r.min_lat + r.max_lat) / 2 "
           "FROM %s r JOIN %s t ON t.id = r.id "
           "WHERE r.min_lon <= ?3 AND r.max_lon >= ?1 AND r.min_lat <= ?4 AND r.max_lat >= ?2 "
-          "AND %s <= ?3 AND %s >= ?1 AND %s <= ?4 AND %s >= ?2 "
-          "ORDER BY t.id LIMIT ?5",
+          "AND %s <= ?3 AND %s >= ?1 AND %s <= ?4 AND %s >= ?2 LIMIT ?5",
           info->rtree, info->table,
           info->min_lon, info->max_lon, info->min_lat, info->max_lat);
       else

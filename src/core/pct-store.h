@@ -14,7 +14,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes; older files are migrated on open. */
-#define PCT_STORE_SCHEMA_VERSION 2
+#define PCT_STORE_SCHEMA_VERSION 3
 
 #define PCT_STORE_ERROR (pct_store_error_quark ())
 
@@ -119,13 +119,15 @@ gboolean      pct_store_count             (PctStore           *self,
                                            GError            **error);
 
 /* Features of a layer whose bounds intersect the box, through the R*Tree,
- * exactly filtered on their stored coordinates. limit 0 = no limit. */
+ * exactly filtered on their stored coordinates, in no particular order.
+ * limit 0 = no limit. */
 GArray       *pct_store_query_bbox        (PctStore           *self,
                                            PctLayer            layer,
                                            const PctBBox      *bbox,
                                            guint               limit,
                                            GError            **error);
-/* The same answer by a full table scan; the reference for tests. */
+/* The same answer by a full table scan, ordered by id; the reference for
+ * tests. */
 GArray       *pct_store_scan_bbox         (PctStore           *self,
                                            PctLayer            layer,
                                            const PctBBox      *bbox,

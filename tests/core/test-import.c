@@ -594,8 +594,8 @@ test_batched_like_sequential (void)
   g_assert_cmpint (query_int (store, "SELECT parent_id FROM addresses WHERE id = 9002"), ==, 300);
   display = query_text (store, "SELECT display FROM addresses WHERE id = 5");
   g_assert_cmpstr (display, ==, "鼎山大道 5号（更正）");
-  g_assert_cmpint (query_int (store, "SELECT count(*) FROM search_fts "
-                                     "WHERE search_fts MATCH '\"号（更正）\"'"), ==, 1);
+  g_assert_cmpint (query_int (store, "SELECT count(*) FROM address_fts "
+                                     "WHERE address_fts MATCH '\"号（更正）\"'"), ==, 1);
 }
 
 static void

@@ -106,7 +106,7 @@ test_migrate_v1 (void)
 
   store = pct_store_open (path, PCT_STORE_OPEN_DEFAULT, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (pct_store_get_schema_version (store), ==, 2);
+  g_assert_cmpint (pct_store_get_schema_version (store), ==, PCT_STORE_SCHEMA_VERSION);
 
   pct_store_count (store, "addresses", &count, &error);
   g_assert_no_error (error);
@@ -118,19 +118,31 @@ test_migrate_v1 (void)
   exec_ok (store, "UPDATE plates SET batch_id = 1");
   exec_ok (store, "INSERT INTO calendar (date, workday, name) VALUES ('2026-10-01', 0, '国庆节')");
 
-  /* The old rows are still indexed. */
-  stmt = pct_store_prepare (store, "SELECT count(*) FROM search_fts WHERE search_fts MATCH '\"鼎山大道\"'", &error);
+  /* The old rows are still indexed, for search and on the map. */
+  stmt = pct_store_prepare (store, "SELECT count(*) FROM address_fts WHERE address_fts MATCH '\"鼎山大道\"'", &error);
   g_assert_no_error (error);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 3);
   sqlite3_reset (stmt);
+  {
+    PctBBox box = { 106.2499, 29.29, 106.2502, 29.2906 };
+    g_autoptr(GArray) found = pct_store_query_bbox (store, PCT_LAYER_ADDRESSES, &box, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (found->len, ==, 2);
+  }
+  {
+    g_autoptr(GPtrArray) hits = pct_store_search (store, "鼎山大道 14", 10, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (hits->len, ==, 1);
+    g_assert_cmpint (((PctSearchHit *) hits->pdata[0])->id, ==, 2);
+  }
 
   g_clear_object (&store);
 
   /* Opening again is a no-op. */
   store = pct_store_open (path, PCT_STORE_OPEN_READ_ONLY, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (pct_store_get_schema_version (store), ==, 2);
+  g_assert_cmpint (pct_store_get_schema_version (store), ==, PCT_STORE_SCHEMA_VERSION);
 }
 
 static void
@@ -303,10 +315,22 @@ fill_geometry (PctStore *store,
   g_assert_no_error (error);
 }
 
+static int
+compare_refs (gconstpointer a,
+              gconstpointer b)
+{
+  gint64 x = ((const PctFeatureRef *) a)->id;
+  gint64 y = ((const PctFeatureRef *) b)->id;
+
+  return (x > y) - (x < y);
+}
+
 static void
 assert_same_refs (GArray *a,
                   GArray *b)
 {
+  g_array_sort (a, compare_refs);
+  g_array_sort (b, compare_refs);
   g_assert_cmpuint (a->len, ==, b->len);
   for (guint i = 0; i < a->len; i++)
     g_assert_cmpint (g_array_index (a, PctFeatureRef, i).id, ==, g_array_index (b, PctFeatureRef, i).id);
@@ -364,6 +388,34 @@ test_rtree_matches_scan (void)
     g_assert_cmpfloat (extent.min_lat, <, extent.max_lat);
   }
 
+  /* Points within a float's rounding of a box edge: the R*Tree alone
+   * cannot tell; the answer must still be exact. */
+  exec_ok (store, "INSERT INTO addresses (id, code, kind, region_code, display, lon, lat) "
+                  "VALUES (90001, 'EDGE', 'door', '500116', '边界', 106.2500001, 29.3000001)");
+  {
+    const double eps[] = { -1e-9, 0, 1e-9 };
+
+    for (guint i = 0; i < G_N_ELEMENTS (eps); i++)
+      for (guint j = 0; j < G_N_ELEMENTS (eps); j++)
+        {
+          g_autoptr(GError) error = NULL;
+          PctBBox low = { 106.2500001 + eps[i], 29.3000001 + eps[j], 106.26, 29.31 };
+          PctBBox high = { 106.24, 29.29, 106.2500001 + eps[i], 29.3000001 + eps[j] };
+          g_autoptr(GArray) a = pct_store_query_bbox (store, PCT_LAYER_ADDRESSES, &low, 0, &error);
+          g_autoptr(GArray) b = pct_store_scan_bbox (store, PCT_LAYER_ADDRESSES, &low, &error);
+          g_autoptr(GArray) c = pct_store_query_bbox (store, PCT_LAYER_ADDRESSES, &high, 0, &error);
+          g_autoptr(GArray) d = pct_store_scan_bbox (store, PCT_LAYER_ADDRESSES, &high, &error);
+          gboolean low_has = FALSE;
+
+          g_assert_no_error (error);
+          assert_same_refs (a, b);
+          assert_same_refs (c, d);
+          for (guint k = 0; k < a->len; k++)
+            low_has |= g_array_index (a, PctFeatureRef, k).id == 90001;
+          g_assert_true (low_has == (eps[i] <= 0 && eps[j] <= 0));
+        }
+  }
+
   /* Moving an address moves it in the index. */
   {
     g_autoptr(GError) error = NULL;
@@ -412,11 +464,16 @@ test_search (void)
   g_autoptr(GPtrArray) hits = NULL;
 
   exec_ok (store,
-           "INSERT INTO regions VALUES ('500116', NULL, 13, '江津区');"
-           "INSERT INTO addresses (id, code, kind, region_code, display, lon, lat) VALUES"
-           " (1, 'A1', 'door', '500116', '重庆市江津区几江街道 鼎山大道 12号', 106.25, 29.29),"
-           " (2, 'A2', 'door', '500116', '重庆市江津区几江街道 鼎山大道 14号', 106.251, 29.29),"
-           " (3, 'A3', 'door', '500116', '重庆市江津区德感街道 长江路 3号', 106.26, 29.30);"
+           "INSERT INTO regions VALUES ('500116', NULL, 13, '江津区'),"
+           " ('500116001', '500116', 23, '几江街道'), ('500116001001', '500116001', 31, '艾坪社区');"
+           "INSERT INTO roads VALUES (1, '鼎山大道', 1, '[[106.24,29.29],[106.26,29.29]]'),"
+           " (2, '长江路', 2, '[[106.26,29.29],[106.26,29.31]]');"
+           "INSERT INTO areas VALUES (1, 'compound', '锦绣花园', '[[106.25,29.29],[106.251,29.29],[106.251,29.291]]');"
+           "INSERT INTO addresses (id, code, kind, region_code, road_id, compound, display, lon, lat) VALUES"
+           " (1, 'A1', 'door', '500116001001', 1, NULL, '重庆市江津区几江街道 鼎山大道 12号', 106.25, 29.29),"
+           " (2, 'A2', 'door', '500116001001', 1, NULL, '重庆市江津区几江街道 鼎山大道 14号', 106.251, 29.29),"
+           " (3, 'A3', 'door', '500116', 2, NULL, '重庆市江津区德感街道 长江路 3号', 106.26, 29.30),"
+           " (4, 'A4', 'building', '500116', NULL, '锦绣花园', '重庆市江津区 锦绣花园 1栋', 106.2505, 29.2905);"
            "INSERT INTO units (id, name, uscc, type, status, address_id, lon, lat) VALUES"
            " (1, '重庆鼎盛商贸有限公司', '91500116MA5U123456', 'enterprise', 'operating', 1, 106.25, 29.29);"
            "INSERT INTO people (id, name, id_number, category, household_status) VALUES"
@@ -450,8 +507,24 @@ test_search (void)
   g_assert_cmpuint (hits->len, ==, 1);
   g_assert_true (has_hit (hits, PCT_SEARCH_PERSON, 2));
   g_clear_pointer (&hits, g_ptr_array_unref);
+  /* Short queries find addresses through the road, compound, street or
+   * community they name. */
   hits = search_ok (store, "长江");
+  g_assert_cmpuint (hits->len, ==, 1);
   g_assert_true (has_hit (hits, PCT_SEARCH_ADDRESS, 3));
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = search_ok (store, "锦绣");
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_true (has_hit (hits, PCT_SEARCH_ADDRESS, 4));
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = search_ok (store, "几江");
+  g_assert_cmpuint (hits->len, ==, 2);
+  g_assert_true (has_hit (hits, PCT_SEARCH_ADDRESS, 1));
+  g_assert_true (has_hit (hits, PCT_SEARCH_ADDRESS, 2));
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  hits = search_ok (store, "鼎");
+  g_assert_true (has_hit (hits, PCT_SEARCH_ADDRESS, 1));
+  g_assert_true (has_hit (hits, PCT_SEARCH_UNIT, 1));
   g_clear_pointer (&hits, g_ptr_array_unref);
 
   /* One character: a surname. */
@@ -502,7 +575,8 @@ static void
 test_search_matches_scan (void)
 {
   g_autoptr(PctStore) store = new_store ("search-scan.db");
-  const char *queries[] = { "测试路", "路 12", "12号", "1号", "号", "测试", "不存在的路" };
+  /* Three characters and more: what the trigram index answers. */
+  const char *queries[] = { "测试路", "路 12", "12号", "江津区", "不存在的路" };
 
   fill_geometry (store, 500);
 

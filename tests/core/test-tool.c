@@ -160,7 +160,7 @@ test_gen_info_search (void)
   g_assert_cmpint (json_object_get_int_member (counts, "addresses"), <=, 2500);
   result_clear (&r);
 
-  run_tool (&r, "search", "--db", db, "--json", "--limit", "5", "号", NULL);
+  run_tool (&r, "search", "--db", db, "--json", "--limit", "5", "街道", NULL);
   g_assert_cmpint (r.status, ==, 0);
   hits = parse_json (r.out);
   array = json_node_get_array (hits);
