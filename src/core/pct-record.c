@@ -1501,7 +1501,9 @@ row_free (Row *row)
 {
   g_clear_pointer (&row->record, json_object_unref);
   value_clear (&row->key);
-  free_values (row->values, row->entity->n_fields);
+  /* A row rejected before its entity was known has no values yet. */
+  if (row->entity != NULL)
+    free_values (row->values, row->entity->n_fields);
   g_clear_pointer (&row->children, g_ptr_array_unref);
   g_free (row);
 }
