@@ -427,10 +427,17 @@ static const char migration_3[] =
   "CREATE INDEX regions_name ON regions (name);\n"
   "CREATE INDEX roads_name ON roads (name);\n";
 
+/* Version 4: the live views (incidents on the map, the dispatch list) read
+ * what changed since their last look by updated_at. */
+static const char migration_4[] =
+  "CREATE INDEX incidents_updated ON incidents (updated_at);\n"
+  "CREATE INDEX work_orders_updated ON work_orders (updated_at);\n";
+
 const char * const _pct_store_migrations[] = {
   migration_1,
   migration_2,
   migration_3,
+  migration_4,
 };
 
 const guint _pct_store_n_migrations = G_N_ELEMENTS (_pct_store_migrations);
