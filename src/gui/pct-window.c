@@ -7,6 +7,19 @@
  * reading the district's name and extent and counting its records all touch
  * the disk, and counting 600k residents takes a noticeable moment, so that
  * happens in a worker thread on a connection the window then keeps.
+ *
+ * The sidebar shows the district's figures while nothing is selected and
+ * the details of the selected feature otherwise. A feature is selected by
+ * clicking it on the map, by choosing a search result, or by following a
+ * link in the details (a unit's address, say).
+ *
+ * For measuring, PRECINCT_REPORT_FIRST_FRAME=1 makes the window print
+ * "first-frame MS" to stderr when it first paints and "map-ready MS" when
+ * the district's first screenful of tiles is drawn (milliseconds since the
+ * process started), and PRECINCT_EXIT_AFTER_FIRST_FRAME=1 quits then.
+ * PRECINCT_TOUR=1 pans and zooms across the whole district, waiting for
+ * the tiles of each step, then prints "tour-steps N" and "peak-rss-mb MB"
+ * (VmHWM) and quits. See tests/bench/bench-start.c.
  */
 
 #define G_LOG_DOMAIN "pct-window"
@@ -16,8 +29,16 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "pct-basemap.h"
+#include "pct-details-panel.h"
+#include "pct-incident-layer.h"
+#include "pct-map-context-menu.h"
+#include "pct-preferences-dialog.h"
 #include "pct-regions.h"
+#include "pct-search-popover.h"
 #include "pct-window.h"
 
 /* Records counted in the sidebar: the store's entity name and the label's
@@ -51,17 +72,42 @@ struct _PctWindow
   GtkLabel             *missing_command;
   AdwStatusPage        *error_page;
   AdwFlap              *flap;
+  GtkStack             *sidebar_stack;
+  PctDetailsPanel      *details_panel;
+  GtkSearchEntry       *search_entry;
   GtkLabel             *district_name_label;
   GtkLabel             *district_code_label;
   GtkLabel             *count_labels[N_COUNTED];
   PctMapView           *map_view;
 
   /* Owned references */
+  PctSearchPopover     *search_popover;
   GSettings            *settings;
   GCancellable         *cancellable;
   PctStore             *store;
   char                 *store_path;
+
+  /* Measuring: see the top of this file */
+  PctBBox               extent;
+  GArray               *tour;          /* TourStep */
+  guint                 tour_index;
+  guint                 tour_quiet;
+  guint                 tour_source_id;
+  GdkFrameClock        *frame_clock;
+  gulong                after_paint_id;
+  gint64                tour_step_started;
+  guint                 has_extent : 1;
+  guint                 reported_first_frame : 1;
+  guint                 reported_map_ready : 1;
+  guint                 map_extras_attached : 1;
 };
+
+typedef struct
+{
+  double lat;
+  double lon;
+  double zoom;
+} TourStep;
 
 /* What the worker thread reads from the store. */
 typedef struct
@@ -133,7 +179,194 @@ pct_window_actions_update (PctWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-district", loaded);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-sidebar", loaded);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", loaded);
   gtk_widget_set_visible (self->sidebar_button, loaded);
+  gtk_widget_set_visible (GTK_WIDGET (self->search_entry), loaded);
+}
+
+/* Where the map flies for a search result or a link in the details: close
+ * enough to tell one door from the next. */
+#define GO_TO_ZOOM 18
+
+/* Selects a feature: the map marks it and the sidebar tells about it. */
+static void
+select_feature (PctWindow *self,
+                PctLayer   layer,
+                gint64     id,
+                double     lat,
+                double     lon)
+{
+  pct_map_view_select (self->map_view, layer, id, lat, lon);
+  pct_details_panel_show_feature (self->details_panel, layer, id);
+  gtk_stack_set_visible_child_name (self->sidebar_stack, "details");
+  adw_flap_set_reveal_flap (self->flap, TRUE);
+}
+
+static void
+clear_selection (PctWindow *self)
+{
+  pct_map_view_select (self->map_view, PCT_N_LAYERS, 0, 0, 0);
+  pct_details_panel_clear (self->details_panel);
+  gtk_stack_set_visible_child_name (self->sidebar_stack, "district");
+}
+
+/* Milliseconds since this process started, from the kernel's record of
+ * its start (clock ticks since boot) and the boot-time clock. */
+static double
+ms_since_process_start (void)
+{
+  g_autofree char *stat = NULL;
+  const char *p;
+  struct timespec now;
+  unsigned long long start_ticks = 0;
+  long ticks_per_second = sysconf (_SC_CLK_TCK);
+
+  if (!g_file_get_contents ("/proc/self/stat", &stat, NULL, NULL) ||
+      (p = strrchr (stat, ')')) == NULL)
+    return -1;
+
+  /* Field 22, starttime; the fields after the command name start at 3. */
+  p++;
+  for (int field = 3; field <= 22 && p != NULL; field++)
+    {
+      p = strchr (p + 1, ' ');
+      if (field == 21 && p != NULL)
+        start_ticks = g_ascii_strtoull (p + 1, NULL, 10);
+    }
+  if (start_ticks == 0 || ticks_per_second <= 0 || clock_gettime (CLOCK_BOOTTIME, &now) != 0)
+    return -1;
+
+  return (now.tv_sec + now.tv_nsec / 1e9 - (double) start_ticks / ticks_per_second) * 1000.0;
+}
+
+/* VmHWM: the most memory this process has had resident, in MB. */
+static double
+peak_rss_mb (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "VmHWM:")) == NULL)
+    return -1;
+
+  return g_ascii_strtod (line + strlen ("VmHWM:"), NULL) / 1024.0;
+}
+
+static void
+quit_measuring (PctWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  /* Quits without saving the window state: a measuring run is not a
+   * place the user chose. */
+  if (app != NULL)
+    g_application_quit (G_APPLICATION (app));
+}
+
+/* The tour: the whole district at the zoom that fits it, then a grid of
+ * views at each closer zoom, each grid covering the district (at the
+ * closest zooms a sample of it: covering 250k addresses door by door
+ * would take hours and measure nothing more). */
+static void
+build_tour (PctWindow *self)
+{
+  static const struct { double zoom; guint steps; } levels[] = {
+    { 12, 2 }, { 13, 3 }, { 14, 4 }, { 15, 5 }, { 16, 6 }, { 17, 6 }, { 18, 4 },
+  };
+  const PctBBox *e = &self->extent;
+
+  self->tour = g_array_new (FALSE, FALSE, sizeof (TourStep));
+  for (guint l = 0; l < G_N_ELEMENTS (levels); l++)
+    {
+      guint n = levels[l].steps;
+
+      for (guint row = 0; row < n; row++)
+        for (guint col = 0; col < n; col++)
+          {
+            /* Rows alternate direction, as one would pan by hand. */
+            guint c = row % 2 == 0 ? col : n - 1 - col;
+            TourStep step = {
+              e->max_lat - (row + 0.5) * (e->max_lat - e->min_lat) / n,
+              e->min_lon + (c + 0.5) * (e->max_lon - e->min_lon) / n,
+              levels[l].zoom,
+            };
+
+            g_array_append_val (self->tour, step);
+          }
+    }
+}
+
+static gboolean
+tour_tick_cb (gpointer user_data)
+{
+  PctWindow *self = user_data;
+  gboolean settled = !pct_map_view_get_loading (self->map_view);
+
+  /* Quiet for a few ticks in a row: a view just moved may not have asked
+   * for its tiles yet. A step that never settles still moves on: the
+   * figure is memory. */
+  self->tour_quiet = settled ? self->tour_quiet + 1 : 0;
+  if (self->tour_quiet < 3 &&
+      g_get_monotonic_time () - self->tour_step_started < 30 * G_USEC_PER_SEC)
+    return G_SOURCE_CONTINUE;
+  self->tour_quiet = 0;
+
+  g_debug ("Tour step %u of %u: %s after %.1f s", self->tour_index, self->tour->len,
+           settled ? "drawn" : "still drawing",
+           (g_get_monotonic_time () - self->tour_step_started) / (double) G_USEC_PER_SEC);
+
+  if (self->tour_index >= self->tour->len)
+    {
+      g_printerr ("tour-steps %u\n", self->tour->len);
+      g_printerr ("peak-rss-mb %.1f\n", peak_rss_mb ());
+      self->tour_source_id = 0;
+      quit_measuring (self);
+      return G_SOURCE_REMOVE;
+    }
+
+  {
+    const TourStep *step = &g_array_index (self->tour, TourStep, self->tour_index++);
+    ShumateMap *map = pct_map_view_get_map (self->map_view);
+
+    /* Jumps rather than flies: the flight's frames are not what is
+     * measured, and would make the tour last minutes longer. */
+    shumate_map_stop_go_to (map);
+    shumate_viewport_set_zoom_level (pct_map_view_get_viewport (self->map_view), step->zoom);
+    shumate_map_center_on (map, step->lat, step->lon);
+    self->tour_step_started = g_get_monotonic_time ();
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                PctWindow     *self)
+{
+  if (!self->reported_first_frame)
+    {
+      self->reported_first_frame = TRUE;
+      g_printerr ("first-frame %.1f\n", ms_since_process_start ());
+    }
+
+  if (self->reported_map_ready || self->store == NULL ||
+      pct_map_view_get_loading (self->map_view) ||
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "district") != 0)
+    return;
+
+  self->reported_map_ready = TRUE;
+  g_printerr ("map-ready %.1f\n", ms_since_process_start ());
+  g_printerr ("map-ready-rss-mb %.1f\n", peak_rss_mb ());
+  g_clear_signal_handler (&self->after_paint_id, clock);
+
+  if (g_strcmp0 (g_getenv ("PRECINCT_TOUR"), "1") == 0 && self->has_extent)
+    {
+      build_tour (self);
+      self->tour_step_started = g_get_monotonic_time ();
+      self->tour_source_id = g_timeout_add (50, tour_tick_cb, self);
+    }
+  else if (g_strcmp0 (g_getenv ("PRECINCT_EXIT_AFTER_FIRST_FRAME"), "1") == 0)
+    quit_measuring (self);
 }
 
 static void
@@ -296,9 +529,29 @@ show_district (PctWindow *self,
   pct_map_view_set_store (self->map_view, self->store);
   if (district->has_extent)
     {
+      self->extent = district->extent;
+      self->has_extent = TRUE;
       pct_map_view_set_district (self->map_view, &district->extent);
       if (!restore_map_position (self, &district->extent))
         pct_map_view_show_district (self->map_view);
+    }
+
+  /* Search and details read on connections of their own, in workers. */
+  pct_search_popover_set_store_path (self->search_popover, self->store_path);
+  pct_search_popover_set_hint (self->search_popover,
+                               district->has_extent ? &district->extent : NULL);
+  pct_details_panel_set_store_path (self->details_panel, self->store_path);
+
+  /* The map's further layers and menus attach once; they follow the view
+   * when it is given another store. */
+  if (!self->map_extras_attached)
+    {
+      pct_basemap_bind (self->map_view, self->settings);
+      pct_map_view_add_layer_overlay (self->map_view,
+                                      SHUMATE_LAYER (pct_incident_layer_new (self->map_view)),
+                                      PCT_LAYER_INCIDENTS);
+      pct_map_context_menu_attach (self->map_view);
+      self->map_extras_attached = TRUE;
     }
 
   gtk_stack_set_visible_child_name (self->stack, "district");
@@ -332,6 +585,92 @@ district_loaded_cb (GObject      *object,
     }
   else
     show_district (self, district);
+}
+
+static void
+feature_activated_cb (PctWindow  *self,
+                      guint       layer,
+                      gint64      id,
+                      double      lat,
+                      double      lon,
+                      PctMapView *view)
+{
+  gtk_popover_popdown (GTK_POPOVER (self->search_popover));
+  select_feature (self, layer, id, lat, lon);
+}
+
+static void
+search_location_activated_cb (PctWindow        *self,
+                              guint             layer,
+                              gint64            id,
+                              double            lat,
+                              double            lon,
+                              PctSearchPopover *popover)
+{
+  pct_map_view_go_to (self->map_view, lat, lon, GO_TO_ZOOM);
+
+  /* A bare position has nothing to tell about. */
+  if (layer < PCT_N_LAYERS)
+    select_feature (self, layer, id, lat, lon);
+  else
+    clear_selection (self);
+
+  /* The arrow keys pan the map from here on. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->map_view));
+}
+
+static void
+details_feature_activated_cb (PctWindow       *self,
+                              guint            layer,
+                              gint64           id,
+                              double           lat,
+                              double           lon,
+                              PctDetailsPanel *panel)
+{
+  pct_map_view_go_to (self->map_view, lat, lon, GO_TO_ZOOM);
+  select_feature (self, layer, id, lat, lon);
+}
+
+static void
+details_close_requested_cb (PctWindow       *self,
+                            PctDetailsPanel *panel)
+{
+  clear_selection (self);
+}
+
+/* A press on the map closes the search results: focus stays in the
+ * entry, which would otherwise keep them over the map. */
+static void
+map_pressed_cb (PctWindow       *self,
+                int              n_press,
+                double           x,
+                double           y,
+                GtkGestureClick *gesture)
+{
+  gtk_popover_popdown (GTK_POPOVER (self->search_popover));
+}
+
+static void
+map_loading_changed_cb (PctWindow  *self,
+                        GParamSpec *pspec,
+                        PctMapView *view)
+{
+  /* The frame that shows the last tile may have been painted before the
+   * view noticed it was the last: one more frame says so. */
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+realized_cb (PctWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (self->after_paint_id == 0 && !self->reported_map_ready)
+    {
+      g_set_object (&self->frame_clock, clock);
+      self->after_paint_id = g_signal_connect (clock, "after-paint",
+                                               G_CALLBACK (after_paint_cb), self);
+    }
 }
 
 static void
@@ -401,6 +740,25 @@ show_district_action (GtkWidget  *widget,
 }
 
 static void
+preferences_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  pct_preferences_dialog_present (GTK_WINDOW (widget));
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  PctWindow *self = PCT_WINDOW (widget);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+  gtk_editable_select_region (GTK_EDITABLE (self->search_entry), 0, -1);
+}
+
+static void
 toggle_sidebar_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
@@ -408,6 +766,21 @@ toggle_sidebar_action (GtkWidget  *widget,
   PctWindow *self = PCT_WINDOW (widget);
 
   adw_flap_set_reveal_flap (self->flap, !adw_flap_get_reveal_flap (self->flap));
+}
+
+static void
+pct_window_size_allocate (GtkWidget *widget,
+                          int        width,
+                          int        height,
+                          int        baseline)
+{
+  PctWindow *self = PCT_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (pct_window_parent_class)->size_allocate (widget, width, height, baseline);
+
+  /* The results stay under the entry as the window changes size. */
+  if (gtk_widget_get_visible (GTK_WIDGET (self->search_popover)))
+    gtk_popover_present (GTK_POPOVER (self->search_popover));
 }
 
 static gboolean
@@ -437,9 +810,19 @@ pct_window_dispose (GObject *object)
   PctWindow *self = (PctWindow *) object;
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->tour_source_id, g_source_remove);
+  if (self->frame_clock != NULL)
+    g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
+  g_clear_object (&self->frame_clock);
+
+  /* The entry is the popover's parent and goes with the template. */
+  if (self->search_popover != NULL)
+    pct_search_popover_set_entry (self->search_popover, NULL);
+  g_clear_object (&self->search_popover);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PCT_TYPE_WINDOW);
 
+  g_clear_pointer (&self->tour, g_array_unref);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
@@ -512,6 +895,7 @@ pct_window_class_init (PctWindowClass *klass)
   object_class->get_property = pct_window_get_property;
   object_class->set_property = pct_window_set_property;
 
+  widget_class->size_allocate = pct_window_size_allocate;
   window_class->close_request = pct_window_close_request;
 
   properties[PROP_STORE_PATH] =
@@ -529,6 +913,7 @@ pct_window_class_init (PctWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (PCT_TYPE_MAP_VIEW);
+  g_type_ensure (PCT_TYPE_DETAILS_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/precinct/Precinct/ui/pct-window.ui");
@@ -538,6 +923,9 @@ pct_window_class_init (PctWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PctWindow, missing_command);
   gtk_widget_class_bind_template_child (widget_class, PctWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, PctWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, PctWindow, sidebar_stack);
+  gtk_widget_class_bind_template_child (widget_class, PctWindow, details_panel);
+  gtk_widget_class_bind_template_child (widget_class, PctWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, PctWindow, district_name_label);
   gtk_widget_class_bind_template_child (widget_class, PctWindow, district_code_label);
   gtk_widget_class_bind_template_child (widget_class, PctWindow, map_view);
@@ -549,9 +937,14 @@ pct_window_class_init (PctWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.show-district", NULL, show_district_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-sidebar", NULL, toggle_sidebar_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-sidebar", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma, GDK_CONTROL_MASK,
+                                       "win.preferences", NULL);
 }
 
 static void
@@ -559,9 +952,37 @@ pct_window_init (PctWindow *self)
 {
   int width, height;
 
+  GtkGesture *press;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+
+  self->search_popover = g_object_ref_sink (PCT_SEARCH_POPOVER (pct_search_popover_new ()));
+  pct_search_popover_set_entry (self->search_popover, self->search_entry);
+  g_signal_connect_object (self->search_popover, "location-activated",
+                           G_CALLBACK (search_location_activated_cb), self, G_CONNECT_SWAPPED);
+
+  g_signal_connect_object (self->map_view, "feature-activated",
+                           G_CALLBACK (feature_activated_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->details_panel, "feature-activated",
+                           G_CALLBACK (details_feature_activated_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->details_panel, "close-requested",
+                           G_CALLBACK (details_close_requested_cb), self, G_CONNECT_SWAPPED);
+
+  /* Observes only: the map's own gestures still get the press. */
+  press = gtk_gesture_click_new ();
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (press), GTK_PHASE_CAPTURE);
+  g_signal_connect_object (press, "pressed", G_CALLBACK (map_pressed_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->map_view), GTK_EVENT_CONTROLLER (press));
+
+  if (g_strcmp0 (g_getenv ("PRECINCT_REPORT_FIRST_FRAME"), "1") == 0 ||
+      g_strcmp0 (g_getenv ("PRECINCT_TOUR"), "1") == 0)
+    {
+      g_signal_connect (self, "realize", G_CALLBACK (realized_cb), NULL);
+      g_signal_connect_object (self->map_view, "notify::loading",
+                               G_CALLBACK (map_loading_changed_cb), self, G_CONNECT_SWAPPED);
+    }
   /* The base id, so that development builds share the settings. */
   self->settings = g_settings_new (BASE_APP_ID);
 
@@ -614,4 +1035,20 @@ pct_window_get_map_view (PctWindow *self)
   g_return_val_if_fail (PCT_IS_WINDOW (self), NULL);
 
   return self->map_view;
+}
+
+PctSearchPopover *
+pct_window_get_search_popover (PctWindow *self)
+{
+  g_return_val_if_fail (PCT_IS_WINDOW (self), NULL);
+
+  return self->search_popover;
+}
+
+PctDetailsPanel *
+pct_window_get_details_panel (PctWindow *self)
+{
+  g_return_val_if_fail (PCT_IS_WINDOW (self), NULL);
+
+  return self->details_panel;
 }

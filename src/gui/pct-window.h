@@ -9,7 +9,9 @@
 #include <adwaita.h>
 
 #include "pct-application.h"
+#include "pct-details-panel.h"
 #include "pct-map-view.h"
+#include "pct-search-popover.h"
 #include "pct-store.h"
 
 G_BEGIN_DECLS
@@ -17,10 +19,12 @@ G_BEGIN_DECLS
 #define PCT_TYPE_WINDOW (pct_window_get_type ())
 G_DECLARE_FINAL_TYPE (PctWindow, pct_window, PCT, WINDOW, AdwApplicationWindow)
 
-PctWindow  *pct_window_new            (PctApplication *application,
-                                       const char     *store_path);
-const char *pct_window_get_store_path (PctWindow      *self);
-PctStore   *pct_window_get_store      (PctWindow      *self);
-PctMapView *pct_window_get_map_view   (PctWindow      *self);
+PctWindow        *pct_window_new                (PctApplication *application,
+                                                 const char     *store_path);
+const char       *pct_window_get_store_path     (PctWindow      *self);
+PctStore         *pct_window_get_store          (PctWindow      *self);
+PctMapView       *pct_window_get_map_view       (PctWindow      *self);
+PctSearchPopover *pct_window_get_search_popover (PctWindow      *self);
+PctDetailsPanel  *pct_window_get_details_panel  (PctWindow      *self);
 
 G_END_DECLS

@@ -29,6 +29,9 @@ struct _PctTileSource
   guint             n_pending;
   guint             warned : 1;
 
+  /* Shared by the renderers: the aggregated layers' points. */
+  PctTileIndex     *index;
+
   /* The renderer pool, shared by the worker threads. */
   GMutex            pool_lock;
   GCond             pool_cond;
@@ -100,7 +103,7 @@ acquire_renderer (PctTileSource  *self,
       return NULL;
     }
 
-  return pct_tile_renderer_new (store);
+  return pct_tile_renderer_new_with_index (store, self->index);
 }
 
 static void
@@ -261,6 +264,7 @@ pct_tile_source_finalize (GObject *object)
   PctTileSource *self = (PctTileSource *) object;
 
   g_clear_pointer (&self->idle_renderers, g_ptr_array_unref);
+  g_clear_object (&self->index);
   g_mutex_clear (&self->pool_lock);
   g_cond_clear (&self->pool_cond);
   g_clear_pointer (&self->store_path, g_free);
@@ -348,7 +352,7 @@ pct_tile_source_class_init (PctTileSourceClass *klass)
   /* A PctTileLayer. */
   properties[PROP_LAYER] =
     g_param_spec_int ("layer", NULL, NULL,
-                      PCT_TILE_LAYER_BASEMAP, PCT_TILE_LAYER_ADDRESSES,
+                      PCT_TILE_LAYER_BASEMAP, PCT_N_TILE_LAYERS - 1,
                       PCT_TILE_LAYER_BASEMAP,
                       (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
                        G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
@@ -371,6 +375,7 @@ pct_tile_source_init (PctTileSource *self)
 {
   self->scale_factor = 1;
   self->idle_renderers = g_ptr_array_new_with_free_func (g_object_unref);
+  self->index = pct_tile_index_new ();
   /* More connections than cores only make the workers wait on each other. */
   self->max_renderers = CLAMP (g_get_num_processors (), 2, 4);
   g_mutex_init (&self->pool_lock);
@@ -383,6 +388,7 @@ pct_tile_source_new (const char   *store_path,
 {
   const char *id = NULL;
   const char *name = NULL;
+  const char *license = NULL;
 
   g_return_val_if_fail (store_path != NULL, NULL);
 
@@ -392,6 +398,7 @@ pct_tile_source_new (const char   *store_path,
     case PCT_TILE_LAYER_BASEMAP:
       id = "precinct-basemap";
       name = _("District Basemap");
+      license = _("Basemap drawn from the district’s own records");
       break;
 
     case PCT_TILE_LAYER_ADDRESSES:
@@ -399,6 +406,27 @@ pct_tile_source_new (const char   *store_path,
       name = _("Standard Addresses");
       break;
 
+    case PCT_TILE_LAYER_BUILDINGS:
+      id = "precinct-buildings";
+      name = _("Buildings");
+      break;
+
+    case PCT_TILE_LAYER_UNITS:
+      id = "precinct-units";
+      name = _("Units");
+      break;
+
+    case PCT_TILE_LAYER_FACILITIES:
+      id = "precinct-facilities";
+      name = _("Facilities");
+      break;
+
+    case PCT_TILE_LAYER_GRIDS:
+      id = "precinct-grids";
+      name = _("Grid Cells");
+      break;
+
+    case PCT_N_TILE_LAYERS:
     default:
       g_return_val_if_reached (NULL);
     }
@@ -412,6 +440,7 @@ pct_tile_source_new (const char   *store_path,
                        "layer", layer,
                        "id", id,
                        "name", name,
+                       "license", license,
                        "tile-size", (guint) PCT_TILE_SIZE,
                        "projection", SHUMATE_MAP_PROJECTION_MERCATOR,
                        "min-zoom-level", (guint) 8,
