@@ -372,7 +372,10 @@ pct_store_open (const char         *path,
                          "for writing"), path, version);
           return NULL;
         }
-      exec_sql (self->db, "PRAGMA cache_size = -32768", NULL);
+      /* Readers are many (a few per map layer, search, details), and the
+       * operating system caches the file for all of them; a small page
+       * cache each keeps the app's memory flat over a long shift. */
+      exec_sql (self->db, "PRAGMA cache_size = -4096", NULL);
     }
 
   self->schema_version = version;
