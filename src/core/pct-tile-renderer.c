@@ -1203,7 +1203,7 @@ draw_address_bubbles (PctTileRenderer  *self,
       set_source_rgb (cr, 0xffffff);
       cairo_fill (cr);
       cairo_arc (cr, x, y, radius, 0, 2 * G_PI);
-      set_source_rgba (cr, PCT_TILE_COLOR_ADDRESS, 0.9);
+      set_source_rgba (cr, PCT_TILE_COLOR_ADDRESS_COUNT, 0.85);
       cairo_fill (cr);
 
       set_source_rgb (cr, 0xffffff);

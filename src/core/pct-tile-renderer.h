@@ -20,6 +20,9 @@ G_BEGIN_DECLS
 #define PCT_TILE_COLOR_WATER    0xa9d3e4
 #define PCT_TILE_COLOR_GREEN    0xcfe5c0
 #define PCT_TILE_COLOR_ADDRESS  0xd9480f
+/* Address counts far out are records, not events: a quiet slate, so that
+ * the incidents' warm severity colours stand out above them. */
+#define PCT_TILE_COLOR_ADDRESS_COUNT 0x4f5b6b
 #define PCT_TILE_COLOR_BUILDING 0xdbd2c8
 #define PCT_TILE_COLOR_UNIT     0x1c71d8
 #define PCT_TILE_COLOR_FACILITY 0x26a269
