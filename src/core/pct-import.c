@@ -14,6 +14,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -522,14 +524,14 @@ import_features (Importer  *self,
       if (result == CAPTURE_END)
         {
           g_autofree char *reason = g_strdup_printf (_("The file ends inside feature %"
-                                                       G_GUINT64_FORMAT), index);
+                                                       PRIu64), index);
 
           return reject_now (self, start, NULL, reason, error);
         }
 
       if (too_long)
         {
-          g_autofree char *reason = g_strdup_printf (_("Feature %" G_GUINT64_FORMAT " is longer "
+          g_autofree char *reason = g_strdup_printf (_("Feature %" PRIu64 " is longer "
                                                        "than %d bytes"),
                                                      index, PCT_RECORD_MAX_BYTES);
 
@@ -557,7 +559,7 @@ import_features (Importer  *self,
       {
         g_autofree char *reason =
           c == -1 ? g_strdup (_("The file ends before the list of features does"))
-                  : g_strdup_printf (_("“,” or “]” expected after feature %" G_GUINT64_FORMAT
+                  : g_strdup_printf (_("“,” or “]” expected after feature %" PRIu64
                                        "; the rest of the file is skipped"), index);
         return reject_now (self, self->line, NULL, reason, error);
       }

@@ -16,6 +16,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -281,7 +283,7 @@ check_region_level (gint64   value,
     }
 
   g_set_error (error, PCT_VALIDATE_ERROR, PCT_VALIDATE_ERROR_RANGE,
-               _("%" G_GINT64_FORMAT " is not a GA/T 2000.32 element type "
+               _("%" PRId64 " is not a GA/T 2000.32 element type "
                  "(11–13, 21–23, 31–34, 41, 42)"), value);
   return FALSE;
 }
@@ -1732,12 +1734,12 @@ convert_field (const PctRecordField  *field,
         {
           if (field->max == G_MAXINT64)
             g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
-                         _("Field “%s”: %" G_GINT64_FORMAT " is less than %" G_GINT64_FORMAT),
+                         _("Field “%s”: %" PRId64 " is less than %" PRId64),
                          field->name, value->i, field->min);
           else
             g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
-                         _("Field “%s”: %" G_GINT64_FORMAT " is not between %" G_GINT64_FORMAT
-                           " and %" G_GINT64_FORMAT),
+                         _("Field “%s”: %" PRId64 " is not between %" PRId64
+                           " and %" PRId64),
                          field->name, value->i, field->min, field->max);
           return FALSE;
         }

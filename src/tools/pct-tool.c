@@ -13,6 +13,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -188,7 +190,7 @@ command_gen (int    argc,
     }
   pct_progress_bar_finish (bar);
 
-  g_print (_("Generated a %s district (seed %" G_GINT64_FORMAT ") into %s in %.1f s\n"),
+  g_print (_("Generated a %s district (seed %" PRId64 ") into %s in %.1f s\n"),
            size_name, seed, db_path, (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC);
   return PCT_TOOL_EXIT_OK;
 }
@@ -485,10 +487,10 @@ command_import (int    argc,
                   r->reason);
     }
   if (report->rejected > report->rejections->len)
-    g_printerr (_("… and %" G_GUINT64_FORMAT " more rejected records\n"),
+    g_printerr (_("… and %" PRIu64 " more rejected records\n"),
                 report->rejected - report->rejections->len);
 
-  g_print (_("Imported %" G_GUINT64_FORMAT " records, rejected %" G_GUINT64_FORMAT "\n"),
+  g_print (_("Imported %" PRIu64 " records, rejected %" PRIu64 "\n"),
            report->accepted, report->rejected);
   return report->rejected > 0 ? PCT_TOOL_EXIT_FAILURE : PCT_TOOL_EXIT_OK;
 }
