@@ -51,7 +51,6 @@
 #define CHINA_UTC_OFFSET      (8 * HOUR)
 #define MAX_EVENTS            32
 #define JITTER_DEGREES        0.00012
-#define STAGING_CACHE_KIB     (-256 * 1024)
 
 typedef enum
 {
@@ -1364,38 +1363,13 @@ store_order (CaseContext     *ctx,
  * R*Tree trigger's savepoint every time, and orders must follow their
  * incidents into the real tables for the foreign keys. Ids are given here
  * so that the rows can refer to each other before they arrive. */
-/* The staging tables live in the connection's temporary database, whose
- * page cache is 2 MB unless told otherwise; spilling hundreds of megabytes
- * through it costs as much as the copy saves. The cache is a cap, taken
- * only as the tables grow, and goes back to what it was afterwards. Sizes
- * are as the pragma takes them: pages, or KiB when negative. */
-static gboolean
-set_temp_cache_size (PctStore  *store,
-                     int        size,
-                     int       *previous,
-                     GError   **error)
-{
-  sqlite3_stmt *stmt = pct_store_prepare (store, "PRAGMA temp.cache_size", error);
-  g_autofree char *sql = NULL;
-
-  if (stmt == NULL)
-    return FALSE;
-  if (previous != NULL && sqlite3_step (stmt) == SQLITE_ROW)
-    *previous = sqlite3_column_int (stmt, 0);
-  sqlite3_reset (stmt);
-
-  /* An integer, never outside data: formatting it into the pragma is safe. */
-  sql = g_strdup_printf ("PRAGMA temp.cache_size = %d", size);
-  return pct_store_exec (store, sql, error);
-}
-
 static gboolean
 create_staging (CaseContext  *ctx,
                 GError      **error)
 {
   sqlite3_stmt *stmt;
 
-  if (!set_temp_cache_size (ctx->store, STAGING_CACHE_KIB, &ctx->temp_cache_size, error)
+  if (!_pct_gen_set_temp_cache_size (ctx->store, PCT_GEN_STAGING_CACHE_KIB, &ctx->temp_cache_size, error)
       || !pct_store_exec (ctx->store,
                        "DROP TABLE IF EXISTS temp.pct_gen_incidents;"
                        "DROP TABLE IF EXISTS temp.pct_gen_work_orders;"
@@ -1464,7 +1438,7 @@ copy_staging (CaseContext  *ctx,
                          "DROP TABLE temp.pct_gen_work_orders;"
                          "DROP TABLE temp.pct_gen_work_order_events;",
                          error)
-         && set_temp_cache_size (ctx->store, ctx->temp_cache_size, NULL, error);
+         && _pct_gen_set_temp_cache_size (ctx->store, ctx->temp_cache_size, NULL, error);
 }
 
 /* Picks what, where and who for one report. */

@@ -41,7 +41,6 @@
 #define MAX_HOUSEHOLD             12
 #define DAYS_PER_YEAR             365.2425
 #define CHINA_UTC_OFFSET          (8 * 60 * 60)
-#define STAGING_CACHE_KIB         (-256 * 1024)
 
 typedef enum
 {
@@ -1044,36 +1043,11 @@ plan_sizes (PopContext *ctx,
  * which writes out its pending terms at every statement's savepoint: a
  * statement per person would leave 600,000 one-row index segments to merge,
  * and takes eight times as long. */
-/* The staging tables live in the connection's temporary database, whose
- * page cache is 2 MB unless told otherwise; spilling hundreds of megabytes
- * through it costs as much as the copy saves. The cache is a cap, taken
- * only as the tables grow, and goes back to what it was afterwards. Sizes
- * are as the pragma takes them: pages, or KiB when negative. */
-static gboolean
-set_temp_cache_size (PctStore  *store,
-                     int        size,
-                     int       *previous,
-                     GError   **error)
-{
-  sqlite3_stmt *stmt = pct_store_prepare (store, "PRAGMA temp.cache_size", error);
-  g_autofree char *sql = NULL;
-
-  if (stmt == NULL)
-    return FALSE;
-  if (previous != NULL && sqlite3_step (stmt) == SQLITE_ROW)
-    *previous = sqlite3_column_int (stmt, 0);
-  sqlite3_reset (stmt);
-
-  /* An integer, never outside data: formatting it into the pragma is safe. */
-  sql = g_strdup_printf ("PRAGMA temp.cache_size = %d", size);
-  return pct_store_exec (store, sql, error);
-}
-
 static gboolean
 create_staging (PopContext  *ctx,
                 GError     **error)
 {
-  return set_temp_cache_size (ctx->store, STAGING_CACHE_KIB, &ctx->temp_cache_size, error)
+  return _pct_gen_set_temp_cache_size (ctx->store, PCT_GEN_STAGING_CACHE_KIB, &ctx->temp_cache_size, error)
          && pct_store_exec (ctx->store,
                          "DROP TABLE IF EXISTS temp.pct_gen_people;"
                          "DROP TABLE IF EXISTS temp.pct_gen_person_rooms;"
@@ -1113,7 +1087,7 @@ copy_staging (PopContext  *ctx,
                          "DROP TABLE temp.pct_gen_person_rooms;"
                          "DROP TABLE temp.pct_gen_units;",
                          error)
-         && set_temp_cache_size (ctx->store, ctx->temp_cache_size, NULL, error);
+         && _pct_gen_set_temp_cache_size (ctx->store, ctx->temp_cache_size, NULL, error);
 }
 
 static gboolean

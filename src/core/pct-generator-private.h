@@ -83,6 +83,17 @@ gboolean _pct_gen_note_defect     (PctStore           *store,
                                    gint64              count,
                                    GError            **error);
 
+/* Staging tables live in the connection's temporary database, whose page
+ * cache is 2 MB unless told otherwise; spilling hundreds of megabytes
+ * through it costs as much as the bulk copy saves. The cache is a cap,
+ * taken only as the tables grow; phases restore the previous size after.
+ * Sizes are as the pragma takes them: pages, or KiB when negative. */
+#define PCT_GEN_STAGING_CACHE_KIB (-256 * 1024)
+gboolean _pct_gen_set_temp_cache_size (PctStore *store,
+                                       int       size,
+                                       int      *previous,
+                                       GError  **error);
+
 /* Phases, in the order pct_generate_district() runs them. */
 gboolean _pct_gen_reference_data (PctStore *store, const PctGenParams *params, GError **error);
 gboolean _pct_gen_geography      (PctStore *store, const PctGenParams *params, GError **error);

@@ -440,3 +440,23 @@ fail:
   pct_store_rollback (store);
   return FALSE;
 }
+
+gboolean
+_pct_gen_set_temp_cache_size (PctStore  *store,
+                              int        size,
+                              int       *previous,
+                              GError   **error)
+{
+  sqlite3_stmt *stmt = pct_store_prepare (store, "PRAGMA temp.cache_size", error);
+  g_autofree char *sql = NULL;
+
+  if (stmt == NULL)
+    return FALSE;
+  if (previous != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    *previous = sqlite3_column_int (stmt, 0);
+  sqlite3_reset (stmt);
+
+  /* An integer, never outside data: formatting it into the pragma is safe. */
+  sql = g_strdup_printf ("PRAGMA temp.cache_size = %d", size);
+  return pct_store_exec (store, sql, error);
+}
