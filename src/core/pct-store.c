@@ -724,6 +724,33 @@ pct_store_get_extent (PctStore  *self,
 }
 
 gboolean
+pct_store_poll_changes (PctStore      *self,
+                        PctStoreStamp *stamp)
+{
+  sqlite3_stmt *stmt;
+  PctStoreStamp now;
+
+  g_return_val_if_fail (PCT_IS_STORE (self), FALSE);
+
+  stmt = pct_store_prepare (self, "PRAGMA data_version", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  now.data_version = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  now.total_changes = sqlite3_total_changes64 (self->db);
+
+  if (now.data_version == stamp->data_version && now.total_changes == stamp->total_changes)
+    return FALSE;
+  *stamp = now;
+  return TRUE;
+}
+
+gboolean
 pct_store_check_integrity (PctStore  *self,
                            GError   **error)
 {

@@ -150,6 +150,20 @@ GPtrArray    *pct_store_search_like_scan  (PctStore           *self,
                                            guint               limit,
                                            GError            **error);
 
+/* What a connection knows of the file's changes: PRAGMA data_version moves
+ * when another connection commits, the total change count when this one
+ * writes (which data_version leaves alone). Zero-initialise before use. */
+typedef struct
+{
+  gint64 data_version;
+  gint64 total_changes;
+} PctStoreStamp;
+
+/* Cheap enough to call every second. Returns TRUE, and updates stamp, when
+ * the store changed since stamp was taken (or stamp was never taken). */
+gboolean      pct_store_poll_changes      (PctStore           *self,
+                                           PctStoreStamp      *stamp);
+
 /* SHA-256 over every row of every content table in key order. */
 char         *pct_store_content_hash      (PctStore           *self,
                                            GError            **error);

@@ -75,6 +75,26 @@ test_create (void)
 
   pct_store_check_integrity (store, &error);
   g_assert_no_error (error);
+
+  /* Change polling sees this connection's writes and another's commits. */
+  {
+    PctStoreStamp stamp = { 0, };
+    g_autoptr(PctStore) other = NULL;
+
+    g_assert_true (pct_store_poll_changes (store, &stamp));
+    g_assert_false (pct_store_poll_changes (store, &stamp));
+    pct_store_set_meta (store, "district_name", "德感", &error);
+    g_assert_no_error (error);
+    g_assert_true (pct_store_poll_changes (store, &stamp));
+    g_assert_false (pct_store_poll_changes (store, &stamp));
+
+    other = pct_store_open (pct_store_get_path (store), PCT_STORE_OPEN_DEFAULT, &error);
+    g_assert_no_error (error);
+    pct_store_set_meta (other, "district_name", "支坪", &error);
+    g_assert_no_error (error);
+    g_assert_true (pct_store_poll_changes (store, &stamp));
+    g_assert_false (pct_store_poll_changes (store, &stamp));
+  }
 }
 
 /* A version-1 file, as the first release wrote it, migrates to the current

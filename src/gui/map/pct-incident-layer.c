@@ -51,8 +51,7 @@ struct _PctIncidentLayer
   GHashTable      *sprites;           /* sprite key → GdkTexture */
   GHashTable      *labels;            /* count → PangoLayout */
 
-  gint64           data_version;
-  gint64           total_changes;
+  PctStoreStamp    stamp;
   gint64           last_pulse_frame;  /* frame clock time, µs */
   guint            generation;
   guint            poll_id;
@@ -557,28 +556,6 @@ start_refresh (PctIncidentLayer *self)
   g_task_run_in_thread (task, refresh_thread_cb);
 }
 
-/* Cheap enough to run every second: two integers from the connection. */
-static gboolean
-store_changed (PctIncidentLayer *self)
-{
-  sqlite3_stmt *stmt = pct_store_prepare (self->watched, "PRAGMA data_version", NULL);
-  gint64 data_version = self->data_version;
-  gint64 total_changes = sqlite3_total_changes64 (pct_store_get_handle (self->watched));
-  gboolean changed;
-
-  if (stmt != NULL)
-    {
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        data_version = sqlite3_column_int64 (stmt, 0);
-      sqlite3_reset (stmt);
-    }
-
-  changed = data_version != self->data_version || total_changes != self->total_changes;
-  self->data_version = data_version;
-  self->total_changes = total_changes;
-  return changed;
-}
-
 static gboolean
 poll_cb (gpointer user_data)
 {
@@ -587,7 +564,7 @@ poll_cb (gpointer user_data)
   if (self->watched == NULL)
     return G_SOURCE_CONTINUE;
 
-  if (store_changed (self))
+  if (pct_store_poll_changes (self->watched, &self->stamp))
     start_refresh (self);
 
   /* Deadlines pass while nothing is written. */
@@ -621,7 +598,7 @@ watch_store (PctIncidentLayer *self)
 
   if (store != NULL)
     {
-      store_changed (self);
+      pct_store_poll_changes (self->watched, &self->stamp);
       start_refresh (self);
     }
 }
@@ -788,7 +765,7 @@ pct_incident_layer_map (GtkWidget *widget)
   if (self->poll_id == 0)
     self->poll_id = g_timeout_add (POLL_INTERVAL_MS, poll_cb, self);
   /* Whatever happened while hidden shows at once. */
-  if (self->watched != NULL && store_changed (self))
+  if (self->watched != NULL && pct_store_poll_changes (self->watched, &self->stamp))
     start_refresh (self);
   update_pulse (self);
 }

@@ -86,8 +86,7 @@ struct _PctMapView
   PctBBox             district;
   PctLayer            selected_layer;
   gint64              selected_id;
-  gint64              data_version;
-  gint64              total_changes;
+  PctStoreStamp       stamp;
   guint               fit_idle_id;
   guint               settle_idle_id;
   guint               spinner_timeout_id;
@@ -878,44 +877,13 @@ start_check (PctMapView *self)
   g_task_run_in_thread (task, check_thread);
 }
 
-/* Both counters are read on the main connection: data_version moves with
- * every commit by another connection, total_changes with this one's own
- * writes (which data_version leaves alone). */
-static gboolean
-read_change_counters (PctMapView *self,
-                      gint64     *data_version,
-                      gint64     *total_changes)
-{
-  sqlite3_stmt *stmt = pct_store_prepare (self->store, "PRAGMA data_version", NULL);
-
-  if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      if (stmt != NULL)
-        sqlite3_reset (stmt);
-      return FALSE;
-    }
-  *data_version = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  *total_changes = sqlite3_total_changes64 (pct_store_get_handle (self->store));
-
-  return TRUE;
-}
-
 static gboolean
 poll_cb (gpointer user_data)
 {
   PctMapView *self = user_data;
-  gint64 data_version, total_changes;
 
-  if (self->store == NULL || !read_change_counters (self, &data_version, &total_changes))
-    return G_SOURCE_CONTINUE;
-
-  if (data_version != self->data_version || total_changes != self->total_changes)
-    {
-      self->data_version = data_version;
-      self->total_changes = total_changes;
-      start_check (self);
-    }
+  if (self->store != NULL && pct_store_poll_changes (self->store, &self->stamp))
+    start_check (self);
 
   return G_SOURCE_CONTINUE;
 }
@@ -1400,7 +1368,7 @@ pct_map_view_set_store (PctMapView *self,
 
   if (store != NULL)
     {
-      read_change_counters (self, &self->data_version, &self->total_changes);
+      pct_store_poll_changes (self->store, &self->stamp);
       start_check (self);
       self->poll_id = g_timeout_add (POLL_INTERVAL_MS, poll_cb, self);
     }
