@@ -18,12 +18,13 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
 #include "pct-geo.h"
 #include "pct-incidents.h"
+#include "pct-outbox.h"
+#include "pct-record.h"
 
 struct _PctIncidentChanges
 {
@@ -31,6 +32,9 @@ struct _PctIncidentChanges
   GArray             *removed;   /* gint64 */
   PctIncidentCursor   cursor;
   guint               full : 1;
+  /* Every incident with a local (negative) key was read: one of the set
+   * that is in neither rows nor removed has been given the hub's key. */
+  guint               all_local : 1;
 };
 
 struct _PctIncidentSet
@@ -276,7 +280,7 @@ collect_changed (PctStore    *store,
 
       new_max_id = MAX (new_max_id, row_id);
       new_updated_at = MAX (new_updated_at, row_updated_at);
-      if (incident_id > 0)
+      if (incident_id != 0)
         g_hash_table_add (ids, g_memdup2 (&incident_id, sizeof incident_id));
     }
   sqlite3_reset (stmt);
@@ -285,6 +289,30 @@ collect_changed (PctStore    *store,
 
   *max_id = new_max_id;
   *updated_at = new_updated_at;
+  return TRUE;
+}
+
+/* Incidents reported here and not yet acknowledged by the hub have
+ * negative keys, below any cursor, and few: they are read every time. */
+static gboolean
+collect_local (PctStore    *store,
+               GHashTable  *ids,
+               GError     **error)
+{
+  sqlite3_stmt *stmt = pct_store_prepare (store, "SELECT id FROM incidents WHERE id < 0", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_hash_table_add (ids, g_memdup2 (&id, sizeof id));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return pct_store_set_sql_error (store, error, "Cannot read local incidents");
   return TRUE;
 }
 
@@ -309,8 +337,10 @@ read_since (PctStore                 *store,
                         "SELECT id, incident_id, updated_at FROM work_orders "
                         "WHERE id > ?1 OR updated_at >= ?2",
                         &changes->cursor.max_order_id, &changes->cursor.order_updated_at,
-                        ids, error))
+                        ids, error) ||
+      !collect_local (store, ids, error))
     return FALSE;
+  changes->all_local = TRUE;
 
   stmt = pct_store_prepare (store,
                             "SELECT i.lon, i.lat, i.severity, i.status, i.reported_at, "
@@ -581,6 +611,29 @@ pct_incident_set_apply (PctIncidentSet           *set,
           }
     }
 
+  /* A local incident gone from the store has been given the hub's key
+   * (or merged with the hub's row); its new key arrives as a change. */
+  if (!changes->full && changes->all_local)
+    {
+      g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+      for (guint i = 0; i < changes->rows->len; i++)
+        g_hash_table_add (seen, &g_array_index (changes->rows, PctIncident, i).id);
+      for (guint i = 0; i < changes->removed->len; i++)
+        g_hash_table_add (seen, &g_array_index (changes->removed, gint64, i));
+
+      for (guint i = set->incidents->len; i-- > 0;)
+        {
+          const PctIncident *incident = &g_array_index (set->incidents, PctIncident, i);
+
+          if (incident->id < 0 && !g_hash_table_contains (seen, &incident->id))
+            {
+              set_remove_at (set, i);
+              n_changed++;
+            }
+        }
+    }
+
   for (guint i = 0; i < changes->removed->len; i++)
     {
       gint64 id = g_array_index (changes->removed, gint64, i);
@@ -833,163 +886,31 @@ lookup_category (PctStore    *store,
   return TRUE;
 }
 
-/* The grid cell whose polygon holds the point, or 0. */
-static gboolean
-find_grid_cell (PctStore    *store,
-                double       lon,
-                double       lat,
-                gint64      *grid_id,
-                GError     **error)
-{
-  sqlite3_stmt *stmt = pct_store_prepare (store,
-                                          "SELECT g.id, g.polygon FROM grid_rtree r "
-                                          "JOIN grid_cells g ON g.id = r.id "
-                                          "WHERE r.min_lon <= ?1 AND r.max_lon >= ?1 "
-                                          "AND r.min_lat <= ?2 AND r.max_lat >= ?2 "
-                                          "ORDER BY g.id",
-                                          error);
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-
-  *grid_id = 0;
-  sqlite3_bind_double (stmt, 1, lon);
-  sqlite3_bind_double (stmt, 2, lat);
-  while (*grid_id == 0 && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      g_autoptr(GArray) ring = pct_geo_parse_coords ((const char *) sqlite3_column_text (stmt, 1),
-                                                     NULL);
-
-      if (ring != NULL &&
-          pct_geo_point_in_polygon ((const PctGeoPoint *) (const void *) ring->data, ring->len,
-                                    lon, lat))
-        *grid_id = sqlite3_column_int64 (stmt, 0);
-    }
-  if (*grid_id == 0 && rc != SQLITE_DONE)
-    {
-      sqlite3_reset (stmt);
-      return pct_store_set_sql_error (store, error, "Cannot find the grid cell");
-    }
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
-/* The nearest standard address within ADDRESS_RADIUS_M, or 0. */
-static gboolean
-find_address (PctStore    *store,
-              double       lon,
-              double       lat,
-              gint64      *address_id,
-              GError     **error)
-{
-  sqlite3_stmt *stmt = pct_store_prepare (store,
-                                          "SELECT a.id, a.lon, a.lat FROM address_rtree r "
-                                          "JOIN addresses a ON a.id = r.id "
-                                          "WHERE r.min_lon <= ?3 AND r.max_lon >= ?1 "
-                                          "AND r.min_lat <= ?4 AND r.max_lat >= ?2",
-                                          error);
-  double dlon = ADDRESS_RADIUS_M / pct_geo_metres_per_degree_lon (lat);
-  double dlat = ADDRESS_RADIUS_M / pct_geo_metres_per_degree_lat (lat);
-  double best = ADDRESS_RADIUS_M;
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-
-  *address_id = 0;
-  sqlite3_bind_double (stmt, 1, lon - dlon);
-  sqlite3_bind_double (stmt, 2, lat - dlat);
-  sqlite3_bind_double (stmt, 3, lon + dlon);
-  sqlite3_bind_double (stmt, 4, lat + dlat);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      double d = pct_geo_distance (lon, lat,
-                                   sqlite3_column_double (stmt, 1),
-                                   sqlite3_column_double (stmt, 2));
-
-      if (d < best || (d == best && (*address_id == 0 || id < *address_id)))
-        {
-          best = d;
-          *address_id = id;
-        }
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return pct_store_set_sql_error (store, error, "Cannot find the nearest address");
-  return TRUE;
-}
-
-/* The new row as a record (docs/records.md), which is what the hub
- * applies: the outbox carries it unchanged. */
+/* The new row's data as a record of docs/records.md gives it, which is
+ * what the hub takes for an incident create. */
 static char *
-incident_record (gint64       id,
-                 const char  *uuid,
-                 gint64       category_id,
-                 const char  *source,
-                 int          severity,
-                 const char  *description,
-                 double       lon,
-                 double       lat,
-                 gint64       address_id,
-                 gint64       grid_id,
-                 gint64       reported_at)
+incident_data (PctStore    *store,
+               gint64       id,
+               GError     **error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(PctRecordReader) reader = NULL;
+  g_autoptr(GString) data = g_string_new (NULL);
+  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  const char *keys[] = { key };
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "entity");
-  json_builder_add_string_value (builder, "incident");
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_int_value (builder, id);
-  json_builder_set_member_name (builder, "version");
-  json_builder_add_int_value (builder, 1);
-  json_builder_set_member_name (builder, "updated_at");
-  json_builder_add_int_value (builder, reported_at);
-
-  json_builder_set_member_name (builder, "data");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "uuid");
-  json_builder_add_string_value (builder, uuid);
-  json_builder_set_member_name (builder, "category_id");
-  if (category_id > 0)
-    json_builder_add_int_value (builder, category_id);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "source");
-  json_builder_add_string_value (builder, source);
-  json_builder_set_member_name (builder, "severity");
-  json_builder_add_int_value (builder, severity);
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, "reported");
-  json_builder_set_member_name (builder, "description");
-  json_builder_add_string_value (builder, description);
-  json_builder_set_member_name (builder, "lon");
-  json_builder_add_double_value (builder, lon);
-  json_builder_set_member_name (builder, "lat");
-  json_builder_add_double_value (builder, lat);
-  json_builder_set_member_name (builder, "address_id");
-  if (address_id > 0)
-    json_builder_add_int_value (builder, address_id);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "grid_id");
-  if (grid_id > 0)
-    json_builder_add_int_value (builder, grid_id);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "reported_at");
-  json_builder_add_int_value (builder, reported_at);
-  json_builder_end_object (builder);
-
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
+  reader = pct_record_reader_new_for_keys (store, pct_record_entity_lookup ("incident"), keys, 1,
+                                           error);
+  if (reader == NULL)
+    return NULL;
+  if (!pct_record_reader_next (reader, error))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, PCT_STORE_ERROR, PCT_STORE_ERROR_NOT_FOUND,
+                     "The new incident %" G_GINT64_FORMAT " cannot be read back", id);
+      return NULL;
+    }
+  pct_record_reader_append_data (reader, data);
+  return g_string_free (g_steal_pointer (&data), FALSE);
 }
 
 static gboolean
@@ -1005,7 +926,6 @@ insert_incident (PctStore    *store,
                  GError     **error)
 {
   g_autofree char *uuid = g_uuid_string_random ();
-  g_autofree char *mutation_uuid = g_uuid_string_random ();
   g_autofree char *payload = NULL;
   gint64 category_id = 0;
   gint64 grid_id = 0;
@@ -1013,51 +933,44 @@ insert_incident (PctStore    *store,
   sqlite3_stmt *stmt;
 
   if ((category_code != NULL && !lookup_category (store, category_code, &category_id, error)) ||
-      !find_grid_cell (store, lon, lat, &grid_id, error) ||
-      !find_address (store, lon, lat, &address_id, error))
+      !pct_store_find_grid_cell (store, lon, lat, &grid_id, error) ||
+      !pct_store_find_nearest_address (store, lon, lat, ADDRESS_RADIUS_M, &address_id, error))
+    return FALSE;
+
+  /* A local key until the hub's answer gives the incident its own. */
+  *id = pct_store_next_local_id (store, "incidents", error);
+  if (*id == 0)
     return FALSE;
 
   stmt = pct_store_prepare (store,
-                            "INSERT INTO incidents (uuid, category_id, source, severity, status, "
-                            "  description, lon, lat, address_id, grid_id, reported_at, "
+                            "INSERT INTO incidents (id, uuid, category_id, source, severity, "
+                            "  status, description, lon, lat, address_id, grid_id, reported_at, "
                             "  version, updated_at) "
-                            "VALUES (?, ?, ?, ?, 'reported', ?, ?, ?, ?, ?, ?, 1, ?)",
+                            "VALUES (?, ?, ?, ?, ?, 'reported', ?, ?, ?, ?, ?, ?, 1, ?)",
                             error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, uuid, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 1, *id);
+  sqlite3_bind_text (stmt, 2, uuid, -1, SQLITE_STATIC);
   if (category_id > 0)
-    sqlite3_bind_int64 (stmt, 2, category_id);
-  sqlite3_bind_text (stmt, 3, source, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 4, severity);
-  sqlite3_bind_text (stmt, 5, description, -1, SQLITE_STATIC);
-  sqlite3_bind_double (stmt, 6, lon);
-  sqlite3_bind_double (stmt, 7, lat);
+    sqlite3_bind_int64 (stmt, 3, category_id);
+  sqlite3_bind_text (stmt, 4, source, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 5, severity);
+  sqlite3_bind_text (stmt, 6, description, -1, SQLITE_STATIC);
+  sqlite3_bind_double (stmt, 7, lon);
+  sqlite3_bind_double (stmt, 8, lat);
   if (address_id > 0)
-    sqlite3_bind_int64 (stmt, 8, address_id);
+    sqlite3_bind_int64 (stmt, 9, address_id);
   if (grid_id > 0)
-    sqlite3_bind_int64 (stmt, 9, grid_id);
-  sqlite3_bind_int64 (stmt, 10, reported_at);
+    sqlite3_bind_int64 (stmt, 10, grid_id);
   sqlite3_bind_int64 (stmt, 11, reported_at);
+  sqlite3_bind_int64 (stmt, 12, reported_at);
   if (!pct_store_step_done (store, stmt, error))
     return FALSE;
 
-  *id = sqlite3_last_insert_rowid (pct_store_get_handle (store));
-  payload = incident_record (*id, uuid, category_id, source, severity, description, lon, lat,
-                             address_id, grid_id, reported_at);
-
-  stmt = pct_store_prepare (store,
-                            "INSERT INTO outbox (uuid, entity, op, entity_id, base_version, "
-                            "  payload, created_at) "
-                            "VALUES (?, 'incident', 'create', ?, NULL, ?, ?)",
-                            error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, mutation_uuid, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, *id);
-  sqlite3_bind_text (stmt, 3, payload, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 4, reported_at);
-  return pct_store_step_done (store, stmt, error);
+  payload = incident_data (store, *id, error);
+  return payload != NULL &&
+         pct_outbox_add (store, "incident", "create", *id, 0, payload, NULL, error);
 }
 
 gboolean

@@ -135,12 +135,14 @@ gboolean            pct_incident_order_is_overdue (const char             *state
                                                  gint64                    extended_deadline,
                                                  gint64                    now);
 
-/* Reports an incident at lon, lat as the operator: the row (a new UUID,
- * reported now, status reported, the grid cell it falls in, the nearest
- * standard address within 50 m) and its outbox mutation (entity incident,
- * op create, the record as payload) in one transaction, for the sync
- * engine to send. category_code must name an event or component
- * category; source is one the incidents table allows. */
+/* Reports an incident at lon, lat as the operator: the row (a local,
+ * negative key until the hub gives it one — see pct_outbox_rekey() — a
+ * new UUID, reported now, status reported, the grid cell it falls in, the
+ * nearest standard address within 50 m) and its outbox mutation (entity
+ * incident, op create, id the local key, the record's data as payload) in
+ * one transaction, for the sync engine to send. category_code must name
+ * an event or component category; source is one the incidents table
+ * allows. id receives the local key. */
 gboolean            pct_incident_create         (PctStore                 *store,
                                                  const char               *category_code,
                                                  double                    lon,

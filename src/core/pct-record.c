@@ -78,6 +78,7 @@ typedef struct
 {
   char *select;
   char *select_ordered;  /* referenced rows first; only with a self reference */
+  char *select_keys;     /* the rows whose keys are in the JSON array ?1 */
   char *forward_refs;
   char *count;
   char *insert_head;     /* INSERT INTO t (columns) VALUES */
@@ -89,12 +90,16 @@ typedef struct
   char *children_delete;
   char *children_insert;
   char *children_select;
+  char *children_select_keys;  /* ?1 a JSON array of parent keys */
   int   self_field;      /* the field referencing the entity itself, or -1 */
   int   children_field;
   int   lon_field;
   int   lat_field;
   int   geometry_field;
   int  *column_of;       /* field → column of the selects, -1 for children */
+  char **member_names;   /* field → "\"name\":", as written in data */
+  gsize *member_name_lens;
+  PctFieldAccess *access[PCT_N_ROLES];  /* field → how the role reads it (pct-roles.h) */
   int   version_column;
 } EntityInfo;
 
@@ -115,9 +120,19 @@ struct _PctRecordReader
   const PctRecordEntity *entity;
   const EntityInfo      *info;
   sqlite3_stmt          *stmt;
+  sqlite3_stmt          *children;  /* the nested items of a row, prepared on first use */
+  /* A reader for keys reads the nested items of all its rows at once:
+   * the parent's key (gint64 * or text) → the items as a JSON array. */
+  GHashTable            *children_by_key;
 };
 
 G_DEFINE_QUARK (pct-record-error-quark, pct_record_error)
+
+static char *describe_text (const char          *text);
+static void  append_column (GString             *out,
+                            const PctRecordField *field,
+                            sqlite3_stmt        *stmt,
+                            int                  column);
 
 /* Checks ------------------------------------------------------------------ */
 
@@ -310,17 +325,18 @@ check_person (JsonObject  *data,
               GError     **error)
 {
   JsonNode *type = json_object_get_member (data, "id_type");
+  JsonNode *number = json_object_get_member (data, "id_number");
   const char *id_type = "resident_id";
   g_autoptr(GError) local_error = NULL;
 
   if (type != NULL && JSON_NODE_HOLDS_VALUE (type))
     id_type = json_node_get_string (type);
 
-  if (g_strcmp0 (id_type, "resident_id") != 0)
+  /* A masked number is checked as a masked form instead, and left out. */
+  if (g_strcmp0 (id_type, "resident_id") != 0 || number == NULL)
     return TRUE;
 
-  if (!pct_validate_id_number (json_object_get_string_member (data, "id_number"), NULL,
-                               &local_error))
+  if (!pct_validate_id_number (json_node_get_string (number), NULL, &local_error))
     {
       g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
                    _("Field “%s”: %s"), "id_number", local_error->message);
@@ -596,6 +612,19 @@ static const PctRecordField calendar_day_fields[] = {
   { "name", PCT_FIELD_TEXT, 0 },
 };
 
+/* entity_id names a row of entity, whichever that is: not a reference the
+ * store could check. */
+static const PctRecordField audit_fields[] = {
+  { "uuid", PCT_FIELD_TEXT, REQ, .check_text = check_uuid },
+  { "at", PCT_FIELD_INTEGER, REQ | RANGE, .min = 0, .max = NO_MAX },
+  { "actor", PCT_FIELD_TEXT, REQ },
+  { "action", PCT_FIELD_TEXT, REQ },
+  { "entity", PCT_FIELD_TEXT, REQ },
+  { "entity_id", PCT_FIELD_INTEGER, 0 },
+  { "field", PCT_FIELD_TEXT, 0 },
+  { "reason", PCT_FIELD_TEXT, 0 },
+};
+
 #define ENTITY(name, table, fields) \
   name, table, "id", PCT_FIELD_INTEGER, NULL, FALSE, PCT_GEOMETRY_NONE, NULL, fields, N (fields)
 #define SYNCED_ENTITY(name, table, fields, geometry, geometry_field) \
@@ -630,6 +659,7 @@ static const PctRecordEntity entities[] = {
   { SYNCED_ENTITY ("plate", "plates", plate_fields, PCT_GEOMETRY_NONE, NULL) },
   { "calendar_day", "calendar", "date", PCT_FIELD_TEXT, check_date, FALSE, PCT_GEOMETRY_NONE,
     NULL, calendar_day_fields, N (calendar_day_fields) },
+  { ENTITY ("audit", "audit_log", audit_fields) },
 };
 
 static const char * const layer_entities[PCT_N_LAYERS] = {
@@ -666,18 +696,29 @@ build_info (const PctRecordEntity *entity,
   const char *t_meta = entity->synced ? ", t.version, t.updated_at" : "";
   int column = 1;
 
+  /* Masked fields are noted in a 64-bit set per row. */
+  g_assert (entity->n_fields <= 64);
+
   info->self_field = -1;
   info->children_field = -1;
   info->lon_field = -1;
   info->lat_field = -1;
   info->geometry_field = -1;
   info->column_of = g_new (int, entity->n_fields);
+  info->member_names = g_new (char *, entity->n_fields);
+  info->member_name_lens = g_new (gsize, entity->n_fields);
+  for (guint r = 0; r < PCT_N_ROLES; r++)
+    info->access[r] = g_new (PctFieldAccess, entity->n_fields);
 
   for (guint i = 0; i < entity->n_fields; i++)
     {
       const PctRecordField *field = &entity->fields[i];
 
       info->column_of[i] = -1;
+      info->member_names[i] = g_strdup_printf ("\"%s\":", field->name);
+      info->member_name_lens[i] = strlen (info->member_names[i]);
+      for (guint r = 0; r < PCT_N_ROLES; r++)
+        info->access[r][i] = pct_role_field_access ((PctRole) r, entity->name, field->name);
       if (field->type == PCT_FIELD_CHILDREN)
         {
           info->children_field = (int) i;
@@ -708,6 +749,12 @@ build_info (const PctRecordEntity *entity,
   info->select = g_strdup_printf ("SELECT t.%s%s%s FROM %s t ORDER BY t.%s",
                                   entity->key, t_columns->str, t_meta, entity->table,
                                   entity->key);
+  /* The keys drive: one lookup each, in the order given (which must
+   * hold no key twice), and no temporary index as IN would build. */
+  info->select_keys = g_strdup_printf ("SELECT t.%s%s%s FROM json_each (?1) j "
+                                       "CROSS JOIN %s t ON t.%s = j.value",
+                                       entity->key, t_columns->str, t_meta, entity->table,
+                                       entity->key);
   info->count = g_strdup_printf ("SELECT count(*) FROM %s", entity->table);
   info->insert_head = g_strdup_printf ("INSERT INTO %s (%s%s%s) VALUES ",
                                        entity->table, entity->key, columns->str, meta);
@@ -742,11 +789,14 @@ build_info (const PctRecordEntity *entity,
     {
       const PctRecordChildren *children = entity->fields[info->children_field].children;
       g_autoptr(GString) child_columns = g_string_new (NULL);
+      g_autoptr(GString) c_child_columns = g_string_new (NULL);
       g_autoptr(GString) child_params = g_string_new (NULL);
 
       for (guint i = 0; i < children->n_fields; i++)
         {
           g_string_append_printf (child_columns, "%s%s", i > 0 ? ", " : "",
+                                  children->fields[i].name);
+          g_string_append_printf (c_child_columns, "%sc.%s", i > 0 ? ", " : "",
                                   children->fields[i].name);
           g_string_append_printf (child_params, ", ?%u", i + 2);
         }
@@ -760,6 +810,11 @@ build_info (const PctRecordEntity *entity,
                                                child_columns->str, children->table,
                                                children->parent_column,
                                                children->unique_field);
+      /* The parent's key comes last, so that the columns of an item are
+       * numbered as in children_select. */
+      info->children_select_keys = g_strdup_printf (
+        "SELECT %s, c.%s FROM json_each (?1) j CROSS JOIN %s c ON c.%s = j.value",
+        c_child_columns->str, children->parent_column, children->table, children->parent_column);
     }
 }
 
@@ -794,13 +849,15 @@ get_upsert_sql (const EntityInfo *info,
     {
       g_autoptr(GString) text = g_string_new (info->insert_head);
       guint n_rows = 1u << size_index;
-      int param = 1;
 
+      /* Anonymous parameters number themselves in order; numbered ones
+       * cost SQLite a search of all those before each when preparing,
+       * which for thousands of them is most of the preparation. */
       for (guint r = 0; r < n_rows; r++)
         {
           g_string_append (text, r > 0 ? ", (" : "(");
           for (int p = 0; p < info->n_params; p++)
-            g_string_append_printf (text, p > 0 ? ", ?%d" : "?%d", param++);
+            g_string_append (text, p > 0 ? ", ?" : "?");
           g_string_append_c (text, ')');
         }
       g_string_append (text, info->upsert_tail);
@@ -874,6 +931,56 @@ pct_record_field_is_geometry (const PctRecordEntity *entity,
 
 /* JSON text --------------------------------------------------------------- */
 
+/* g_string_append_len() as GLib 2.76 inlines it: the writers append
+ * millions of short pieces. */
+#define append_literal(out, text) append_len ((out), (text), sizeof (text) - 1)
+
+static inline void
+append_len (GString    *out,
+            const char *text,
+            gsize       len)
+{
+  if (G_LIKELY (out->len + len < out->allocated_len))
+    {
+      memcpy (out->str + out->len, text, len);
+      out->len += len;
+      out->str[out->len] = '\0';
+    }
+  else
+    g_string_append_len (out, text, len);
+}
+
+/* The length of a valid three-byte UTF-8 sequence at p other than U+2028
+ * and U+2029, or 0: most text is Chinese, and this is its common case. */
+static inline gsize
+common_three_bytes (const guchar *p)
+{
+  if ((p[0] & 0xF0) != 0xE0 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+    return 0;
+  if ((p[0] == 0xE0 && p[1] < 0xA0) ||             /* overlong */
+      (p[0] == 0xED && p[1] >= 0xA0) ||            /* surrogates */
+      (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)))
+    return 0;
+  return 3;
+}
+
+/* Bytes that a JSON string can hold as they are: printable ASCII but the
+ * quote and the backslash. Filled on first use. */
+static guint8 plain_json_bytes[256];
+
+static void
+init_plain_json_bytes (void)
+{
+  static gsize initialised = 0;
+
+  if (g_once_init_enter (&initialised))
+    {
+      for (guint c = 0x20; c < 0x80; c++)
+        plain_json_bytes[c] = c != '"' && c != '\\';
+      g_once_init_leave (&initialised, 1);
+    }
+}
+
 void
 pct_record_append_json_string (GString    *out,
                                const char *text)
@@ -881,18 +988,41 @@ pct_record_append_json_string (GString    *out,
   const char *p = text;
   const char *run = text;
 
+  init_plain_json_bytes ();
+
   g_string_append_c (out, '"');
   while (*p != '\0')
     {
-      guchar c = (guchar) *p;
+      guchar c;
+      gunichar u = 0;
 
-      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
+      while (plain_json_bytes[(guchar) *p])
+        p++;
+      c = (guchar) *p;
+      if (c == '\0')
+        break;
+
+      /* Valid characters stay in the run, which is copied whole. U+2028
+       * and U+2029 are legal in JSON but line breaks to JavaScript and to
+       * some line-oriented tools. */
+      if (c >= 0x80)
         {
-          p++;
-          continue;
+          gsize three = common_three_bytes ((const guchar *) p);
+
+          if (three > 0)
+            {
+              p += three;
+              continue;
+            }
+          u = g_utf8_get_char_validated (p, -1);
+          if (u != (gunichar) -1 && u != (gunichar) -2 && u != 0x2028 && u != 0x2029)
+            {
+              p = g_utf8_next_char (p);
+              continue;
+            }
         }
 
-      g_string_append_len (out, run, p - run);
+      append_len (out, run, p - run);
       if (c < 0x80)
         {
           switch (c)
@@ -908,31 +1038,20 @@ pct_record_append_json_string (GString    *out,
             }
           p++;
         }
+      else if (u == 0x2028 || u == 0x2029)
+        {
+          g_string_append_printf (out, "\\u%04x", (guint) u);
+          p = g_utf8_next_char (p);
+        }
       else
         {
-          gunichar u = g_utf8_get_char_validated (p, -1);
-
-          if (u == (gunichar) -1 || u == (gunichar) -2)
-            {
-              g_string_append (out, "\\ufffd");
-              p++;
-            }
-          else
-            {
-              const char *next = g_utf8_next_char (p);
-
-              /* Legal in JSON but line breaks to JavaScript and to some
-               * line-oriented tools. */
-              if (u == 0x2028 || u == 0x2029)
-                g_string_append_printf (out, "\\u%04x", (guint) u);
-              else
-                g_string_append_len (out, p, next - p);
-              p = next;
-            }
+          /* Not UTF-8: the byte becomes U+FFFD. */
+          g_string_append (out, "\\ufffd");
+          p++;
         }
       run = p;
     }
-  g_string_append_len (out, run, p - run);
+  append_len (out, run, p - run);
   g_string_append_c (out, '"');
 }
 
@@ -956,6 +1075,26 @@ pct_record_append_double (GString *out,
         break;
     }
   g_string_append (out, buf);
+}
+
+/* Integers are most of what the readers write; printf is slow for them. */
+static void
+append_int (GString *out,
+            gint64   value)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+  guint64 magnitude = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
+
+  do
+    {
+      *--p = (char) ('0' + magnitude % 10);
+      magnitude /= 10;
+    }
+  while (magnitude > 0);
+  if (value < 0)
+    *--p = '-';
+  append_len (out, p, buf + sizeof buf - p);
 }
 
 static void
@@ -1798,6 +1937,131 @@ convert_field (const PctRecordField  *field,
   return TRUE;
 }
 
+/* A field the record lists under "masked": null (where the field may be
+ * null), or text in the masked form of pct-roles.c instead of a value
+ * that passes the field's own checks, which a masked value cannot. */
+static gboolean
+convert_masked_field (const PctRecordEntity  *entity,
+                      const PctRecordField   *field,
+                      JsonNode               *node,
+                      Value                  *value,
+                      GError                **error)
+{
+  const char *text;
+  gsize len;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return convert_field (field, node, value, error);
+
+  value->type = SQLITE_NULL;
+  if (field->type != PCT_FIELD_TEXT || !node_is_string (node))
+    return field_error (error, PCT_RECORD_ERROR_INVALID, field,
+                        _("a masked value must be text or null"));
+
+  text = json_node_get_string (node);
+  len = strlen (text);
+  if (len > PCT_RECORD_MAX_TEXT_BYTES)
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_TOO_LARGE,
+                   _("Field “%s” is longer than %d bytes"), field->name,
+                   PCT_RECORD_MAX_TEXT_BYTES);
+      return FALSE;
+    }
+  if (!g_utf8_validate_len (text, len, NULL))
+    return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("is not valid UTF-8"));
+  if ((field->flags & PCT_FIELD_REQUIRED) && len == 0)
+    return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must not be empty"));
+  if (!pct_roles_is_masked_form (entity->name, field->name, text))
+    return field_error (error, PCT_RECORD_ERROR_INVALID, field,
+                        _("is listed as masked but does not have a masked form"));
+
+  value->type = SQLITE_TEXT;
+  value->text = text;
+  return TRUE;
+}
+
+/* Reads the record's "masked" member into one flag per field: absent or
+ * null means none; otherwise an array of distinct names of personal
+ * fields of the entity. */
+static gboolean
+convert_masked (const PctRecordEntity  *entity,
+                JsonObject             *record,
+                gboolean              **masked,
+                GError                **error)
+{
+  JsonNode *node = json_object_get_member (record, "masked");
+  JsonArray *array;
+
+  *masked = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                           _("“masked” must be an array of field names"));
+      return FALSE;
+    }
+
+  array = json_node_get_array (node);
+  *masked = g_new0 (gboolean, entity->n_fields);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      const char *name;
+      int field;
+
+      if (!node_is_string (element))
+        {
+          g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                               _("“masked” must be an array of field names"));
+          return FALSE;
+        }
+      name = json_node_get_string (element);
+      field = pct_record_entity_find_field (entity, name);
+      if (field < 0 || !pct_roles_is_personal (entity->name, name))
+        {
+          g_autofree char *shown = describe_text (name);
+
+          g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                       _("“masked” names “%s”, which is not a personal field of %s"),
+                       shown, entity->name);
+          return FALSE;
+        }
+      if ((*masked)[field])
+        {
+          g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                       _("“masked” names “%s” twice"), name);
+          return FALSE;
+        }
+      (*masked)[field] = TRUE;
+    }
+  return TRUE;
+}
+
+/* The data without its masked members, for the entity's own checks,
+ * which masked values would fail. */
+static JsonObject *
+data_without_masked (const PctRecordEntity *entity,
+                     JsonObject            *data,
+                     const gboolean        *masked)
+{
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_iter_init (&iter, data);
+  while (json_object_iter_next (&iter, &name, &member))
+    {
+      int field = pct_record_entity_find_field (entity, name);
+
+      if (field < 0 || !masked[field])
+        json_object_set_member (copy, name, json_node_ref (member));
+    }
+  return copy;
+}
+
 /* Members of an object not among the fields: a misspelt optional field
  * would otherwise vanish without a word. */
 static gboolean
@@ -1809,6 +2073,17 @@ check_known_members (JsonObject            *object,
 {
   JsonObjectIter iter;
   const char *name;
+  guint n_known = 0;
+
+  /* Usually every member is a field: counting the fields present says
+   * so without comparing each member with each field. */
+  for (guint i = 0; i < n_fields; i++)
+    {
+      if (json_object_has_member (object, fields[i].name))
+        n_known++;
+    }
+  if (n_known == json_object_get_size (object))
+    return TRUE;
 
   json_object_iter_init (&iter, object);
   while (json_object_iter_next (&iter, &name, NULL))
@@ -2013,9 +2288,10 @@ convert_record (JsonObject  *record,
                 GError     **error)
 {
   static const char * const members[] = {
-    "entity", "id", "version", "updated_at", "deleted", "data", NULL
+    "entity", "id", "version", "updated_at", "deleted", "data", "masked", NULL
   };
   g_autoptr(Row) row = g_new0 (Row, 1);
+  g_autofree gboolean *masked = NULL;
   const PctRecordEntity *entity;
   JsonNode *node;
   JsonObject *data;
@@ -2089,7 +2365,8 @@ convert_record (JsonObject  *record,
     }
   data = json_node_get_object (node);
 
-  if (!check_known_members (data, entity->fields, entity->n_fields, entity->name, error))
+  if (!check_known_members (data, entity->fields, entity->n_fields, entity->name, error) ||
+      !convert_masked (entity, record, &masked, error))
     return NULL;
 
   row->values = g_new0 (Value, entity->n_fields);
@@ -2101,6 +2378,11 @@ convert_record (JsonObject  *record,
       if (field->type == PCT_FIELD_CHILDREN)
         {
           if (!convert_children (field, member, &row->children, error))
+            return NULL;
+        }
+      else if (masked != NULL && masked[i])
+        {
+          if (!convert_masked_field (entity, field, member, &row->values[i], error))
             return NULL;
         }
       else if (!convert_field (field, member, &row->values[i], error))
@@ -2124,8 +2406,14 @@ convert_record (JsonObject  *record,
       }
   }
 
-  if (entity->check != NULL && !entity->check (data, error))
-    return NULL;
+  if (entity->check != NULL)
+    {
+      g_autoptr(JsonObject) checked = masked != NULL ? data_without_masked (entity, data, masked)
+                                                     : json_object_ref (data);
+
+      if (!entity->check (checked, error))
+        return NULL;
+    }
 
   return g_steal_pointer (&row);
 }
@@ -2157,7 +2445,19 @@ row_exists (PctStore              *store,
   return TRUE;
 }
 
-/* label names the field in messages: “road_id”, or “rooms”, item 2, “room_id”.
+/* How messages name a field: “road_id”, or, of item 2 of the children
+ * field “rooms”, “rooms”, item 2, “room_id”. Only made for a message. */
+static char *
+reference_label (const PctRecordField *parent,
+                 guint                 item,
+                 const PctRecordField *field)
+{
+  if (parent == NULL)
+    return g_strdup_printf ("“%s”", field->name);
+  return g_strdup_printf (_("“%s”, item %u, “%s”"), parent->name, item, field->name);
+}
+
+/* parent and item say which children item field is of, when it is one.
  * queued holds the keys of rows of entity waiting in a batch, which count
  * as existing. */
 static gboolean
@@ -2166,39 +2466,45 @@ check_reference (PctStore              *store,
                  const Value           *key,
                  const PctRecordField  *field,
                  const Value           *value,
-                 const char            *label,
+                 const PctRecordField  *parent,
+                 guint                  item,
                  GHashTable            *queued,
                  GError               **error)
 {
   const PctRecordEntity *target;
   gboolean exists = FALSE;
   g_autofree char *shown = NULL;
-  g_autofree char *own_label = NULL;
+  g_autofree char *label = NULL;
 
   if (field->references == NULL || value->type == SQLITE_NULL)
     return TRUE;
 
   target = pct_record_entity_lookup (field->references);
-  shown = value_to_string (value);
-  if (label == NULL)
-    label = own_label = g_strdup_printf ("“%s”", field->name);
 
   if (target == entity && key != NULL && key->type == value->type
       && ((value->type == SQLITE_INTEGER && value->i == key->i)
           || (value->type == SQLITE_TEXT && strcmp (value->text, key->text) == 0)))
     {
+      label = reference_label (parent, item, field);
       g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_REFERENCE,
                    _("Field %s: a record cannot reference itself"), label);
       return FALSE;
     }
 
-  if (target == entity && queued != NULL && g_hash_table_contains (queued, shown))
-    return TRUE;
+  if (target == entity && queued != NULL)
+    {
+      shown = value_to_string (value);
+      if (g_hash_table_contains (queued, shown))
+        return TRUE;
+    }
 
   if (!row_exists (store, target, value, &exists, error))
     return FALSE;
   if (!exists)
     {
+      if (shown == NULL)
+        shown = value_to_string (value);
+      label = reference_label (parent, item, field);
       g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_REFERENCE,
                    _("Field %s: there is no %s %s"), label, target->name, shown);
       return FALSE;
@@ -2221,8 +2527,6 @@ resolve_children (PctStore              *store,
       for (guint f = 0; f < spec->n_fields; f++)
         {
           const PctRecordField *child = &spec->fields[f];
-          g_autofree char *label = g_strdup_printf (_("“%s”, item %u, “%s”"), field->name, i + 1,
-                                                    child->name);
 
           if (values[f].resolve)
             {
@@ -2258,13 +2562,16 @@ resolve_children (PctStore              *store,
 
               if (values[f].type == SQLITE_NULL)
                 {
+                  g_autofree char *label = reference_label (field, i + 1, child);
+
                   g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_REFERENCE,
                                _("Field %s: “%s” names no %s"), label,
                                values[from].text, child->references);
                   return FALSE;
                 }
             }
-          else if (!check_reference (store, NULL, NULL, child, &values[f], label, NULL, error))
+          else if (!check_reference (store, NULL, NULL, child, &values[f], field, i + 1, NULL,
+                                     error))
             return FALSE;
         }
     }
@@ -2342,7 +2649,7 @@ check_row (PctStore    *store,
     {
       if (info->column_of[i] >= 0
           && !check_reference (store, entity, &row->key, &entity->fields[i], &row->values[i],
-                               NULL, queued, error))
+                               NULL, 0, queued, error))
         return FALSE;
     }
 
@@ -2923,21 +3230,42 @@ pct_record_count (PctStore               *store,
   return TRUE;
 }
 
+static PctRecordReader *
+reader_prepare (PctStore               *store,
+                const PctRecordEntity  *entity,
+                const char             *sql,
+                GError                **error)
+{
+  g_autoptr(PctRecordReader) reader = g_new0 (PctRecordReader, 1);
+
+  reader->store = g_object_ref (store);
+  reader->entity = entity;
+  reader->info = get_info (entity);
+
+  /* Not from the statement cache: two readers of one entity may be open
+   * at once, and each needs its own cursor. */
+  if (sqlite3_prepare_v2 (pct_store_get_handle (store), sql, -1, &reader->stmt, NULL) != SQLITE_OK)
+    {
+      pct_store_set_sql_error (store, error, entity->table);
+      return NULL;
+    }
+
+  return g_steal_pointer (&reader);
+}
+
 PctRecordReader *
 pct_record_reader_new (PctStore               *store,
                        const PctRecordEntity  *entity,
                        GError                **error)
 {
-  g_autoptr(PctRecordReader) reader = g_new0 (PctRecordReader, 1);
-  const EntityInfo *info = get_info (entity);
-  const char *sql = info->select;
+  const EntityInfo *info;
+  const char *sql;
 
   g_return_val_if_fail (PCT_IS_STORE (store), NULL);
+  g_return_val_if_fail (entity != NULL, NULL);
 
-  reader->store = g_object_ref (store);
-  reader->entity = entity;
-  reader->info = info;
-
+  info = get_info (entity);
+  sql = info->select;
   if (info->forward_refs != NULL)
     {
       sqlite3_stmt *stmt = pct_store_prepare (store, info->forward_refs, error);
@@ -2955,13 +3283,156 @@ pct_record_reader_new (PctStore               *store,
       sqlite3_reset (stmt);
     }
 
-  /* Not from the statement cache: two readers of one entity may be open
-   * at once, and each needs its own cursor. */
-  if (sqlite3_prepare_v2 (pct_store_get_handle (store), sql, -1, &reader->stmt, NULL) != SQLITE_OK)
+  return reader_prepare (store, entity, sql, error);
+}
+
+/* Appends key to the JSON array of keys when it can name a row and is
+ * not there yet: the canonical text of a 64-bit integer for integer keys,
+ * UTF-8 within the size limit for text keys. */
+static void
+append_key_element (const PctRecordEntity *entity,
+                    const char            *key,
+                    GHashTable            *seen,
+                    GString               *array)
+{
+  if (key == NULL)
+    return;
+
+  if (entity->key_type == PCT_FIELD_INTEGER)
+    {
+      const char *digits = key[0] == '-' ? key + 1 : key;
+      gint64 value;
+
+      /* The decimal form the store's keys have: no sign but a minus, no
+       * leading zero, no "-0", within 64 bits. */
+      if (digits[0] < '0' || digits[0] > '9' || strspn (digits, "0123456789") != strlen (digits) ||
+          (digits[0] == '0' && (digits[1] != '\0' || digits != key)) ||
+          !g_ascii_string_to_signed (key, 10, G_MININT64, G_MAXINT64, &value, NULL))
+        return;
+    }
+  else if (strlen (key) > PCT_RECORD_MAX_TEXT_BYTES || !g_utf8_validate (key, -1, NULL))
+    return;
+
+  if (!g_hash_table_add (seen, (gpointer) key))
+    return;
+
+  g_string_append (array, array->len > 1 ? "," : "");
+  if (entity->key_type == PCT_FIELD_INTEGER)
+    g_string_append (array, key);
+  else
+    pct_record_append_json_string (array, key);
+}
+
+static void
+children_free (gpointer data)
+{
+  g_string_free (data, TRUE);
+}
+
+static void
+append_child_item (GString                 *out,
+                   const PctRecordChildren *spec,
+                   sqlite3_stmt            *stmt)
+{
+  g_string_append_c (out, '{');
+  for (guint f = 0; f < spec->n_fields; f++)
+    {
+      if (f > 0)
+        g_string_append_c (out, ',');
+      pct_record_append_json_string (out, spec->fields[f].name);
+      g_string_append_c (out, ':');
+      append_column (out, &spec->fields[f], stmt, (int) f);
+    }
+  g_string_append_c (out, '}');
+}
+
+/* One statement for the nested items of every row of a reader for keys,
+ * rather than one per row, which would cost more than the row itself.
+ * The keys drive the join, and each parent's items come from the child
+ * table's primary key (parent, unique field) in its order, as
+ * children_select gives them; a sort would cost as much as the rest. */
+static gboolean
+read_children_for_keys (PctRecordReader  *reader,
+                        const char       *keys_json,
+                        GError          **error)
+{
+  const PctRecordChildren *spec = reader->entity->fields[reader->info->children_field].children;
+  gboolean integer_keys = reader->entity->key_type == PCT_FIELD_INTEGER;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int parent = (int) spec->n_fields;
+  int rc;
+
+  reader->children_by_key = integer_keys
+    ? g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, children_free)
+    : g_hash_table_new_full (g_str_hash, g_str_equal, g_free, children_free);
+
+  if (sqlite3_prepare_v2 (pct_store_get_handle (reader->store),
+                          reader->info->children_select_keys, -1, &stmt, NULL) != SQLITE_OK)
+    return pct_store_set_sql_error (reader->store, error, spec->table);
+  sqlite3_bind_text (stmt, 1, keys_json, -1, SQLITE_STATIC);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 int_key = sqlite3_column_int64 (stmt, parent);
+      const char *text_key = (const char *) sqlite3_column_text (stmt, parent);
+      GString *items = integer_keys ? g_hash_table_lookup (reader->children_by_key, &int_key)
+                                    : g_hash_table_lookup (reader->children_by_key, text_key);
+
+      if (items == NULL)
+        {
+          items = g_string_new ("[");
+          if (integer_keys)
+            g_hash_table_insert (reader->children_by_key,
+                                 g_memdup2 (&int_key, sizeof int_key), items);
+          else
+            g_hash_table_insert (reader->children_by_key, g_strdup (text_key), items);
+        }
+      else
+        g_string_append_c (items, ',');
+      append_child_item (items, spec, stmt);
+    }
+
+  if (rc != SQLITE_DONE)
+    return pct_store_set_sql_error (reader->store, error, spec->table);
+  return TRUE;
+}
+
+PctRecordReader *
+pct_record_reader_new_for_keys (PctStore               *store,
+                                const PctRecordEntity  *entity,
+                                const char * const     *keys,
+                                guint                   n_keys,
+                                GError                **error)
+{
+  g_autoptr(PctRecordReader) reader = NULL;
+  g_autoptr(GString) array = NULL;
+  g_autoptr(GHashTable) seen = NULL;
+
+  g_return_val_if_fail (PCT_IS_STORE (store), NULL);
+  g_return_val_if_fail (entity != NULL, NULL);
+  g_return_val_if_fail (keys != NULL || n_keys == 0, NULL);
+
+  /* All the keys in one bound parameter: one statement, whatever their
+   * number, and nothing of them in the SQL text. */
+  seen = g_hash_table_new (g_str_hash, g_str_equal);
+  array = g_string_sized_new (2 + (gsize) n_keys * 8);
+  g_string_append_c (array, '[');
+  for (guint i = 0; i < n_keys; i++)
+    append_key_element (entity, keys[i], seen, array);
+  g_string_append_c (array, ']');
+
+  reader = reader_prepare (store, entity, get_info (entity)->select_keys, error);
+  if (reader == NULL)
+    return NULL;
+  if (sqlite3_bind_text (reader->stmt, 1, array->str, (int) array->len,
+                         SQLITE_TRANSIENT) != SQLITE_OK)
     {
       pct_store_set_sql_error (store, error, entity->table);
       return NULL;
     }
+
+  if (reader->info->children_field >= 0 && !read_children_for_keys (reader, array->str, error))
+    return NULL;
 
   return g_steal_pointer (&reader);
 }
@@ -2972,6 +3443,8 @@ pct_record_reader_free (PctRecordReader *reader)
   if (reader == NULL)
     return;
   g_clear_pointer (&reader->stmt, sqlite3_finalize);
+  g_clear_pointer (&reader->children, sqlite3_finalize);
+  g_clear_pointer (&reader->children_by_key, g_hash_table_unref);
   g_clear_object (&reader->store);
   g_free (reader);
 }
@@ -3070,7 +3543,7 @@ pct_record_reader_append_key (PctRecordReader *reader,
                               GString         *out)
 {
   if (reader->entity->key_type == PCT_FIELD_INTEGER)
-    g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (reader->stmt, 0));
+    append_int (out, sqlite3_column_int64 (reader->stmt, 0));
   else
     pct_record_append_json_string (out, (const char *) sqlite3_column_text (reader->stmt, 0));
 }
@@ -3080,7 +3553,7 @@ pct_record_reader_append_key_text (PctRecordReader *reader,
                                    GString         *out)
 {
   if (reader->entity->key_type == PCT_FIELD_INTEGER)
-    g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (reader->stmt, 0));
+    append_int (out, sqlite3_column_int64 (reader->stmt, 0));
   else
     g_string_append (out, (const char *) sqlite3_column_text (reader->stmt, 0));
 }
@@ -3093,7 +3566,7 @@ append_column (GString               *out,
 {
   if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
     {
-      g_string_append (out, "null");
+      append_literal (out, "null");
       return;
     }
 
@@ -3103,7 +3576,7 @@ append_column (GString               *out,
       pct_record_append_json_string (out, (const char *) sqlite3_column_text (stmt, column));
       break;
     case PCT_FIELD_INTEGER:
-      g_string_append_printf (out, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, column));
+      append_int (out, sqlite3_column_int64 (stmt, column));
       break;
     case PCT_FIELD_BOOLEAN:
       g_string_append (out, sqlite3_column_int64 (stmt, column) ? "true" : "false");
@@ -3121,7 +3594,7 @@ append_column (GString               *out,
         if (parse_positions ((const char *) sqlite3_column_text (stmt, column), positions))
           append_positions (out, positions, FALSE);
         else
-          g_string_append (out, "null");
+          append_literal (out, "null");
       }
       break;
     case PCT_FIELD_CHILDREN:
@@ -3136,28 +3609,49 @@ append_children (PctRecordReader      *reader,
                  GString              *out)
 {
   const PctRecordChildren *spec = field->children;
-  sqlite3_stmt *stmt = pct_store_prepare (reader->store, reader->info->children_select, NULL);
   gboolean first = TRUE;
 
-  g_string_append_c (out, '[');
-  if (stmt != NULL)
+  if (reader->children_by_key != NULL)
     {
+      const GString *items;
+
+      if (reader->entity->key_type == PCT_FIELD_INTEGER)
+        {
+          gint64 key = sqlite3_column_int64 (reader->stmt, 0);
+
+          items = g_hash_table_lookup (reader->children_by_key, &key);
+        }
+      else
+        items = g_hash_table_lookup (reader->children_by_key,
+                                     (const char *) sqlite3_column_text (reader->stmt, 0));
+      /* Kept open, "[item,item", so that items can be added in any order. */
+      if (items != NULL)
+        append_len (out, items->str, items->len);
+      else
+        g_string_append_c (out, '[');
+      g_string_append_c (out, ']');
+      return;
+    }
+
+  /* The reader's own statement: looked up in the store's cache for every
+   * row, its SQL text would be hashed every time. */
+  if (reader->children == NULL &&
+      sqlite3_prepare_v2 (pct_store_get_handle (reader->store), reader->info->children_select, -1,
+                          &reader->children, NULL) != SQLITE_OK)
+    g_clear_pointer (&reader->children, sqlite3_finalize);
+
+  g_string_append_c (out, '[');
+  if (reader->children != NULL)
+    {
+      sqlite3_stmt *stmt = reader->children;
+
       sqlite3_bind_value (stmt, 1, sqlite3_column_value (reader->stmt, 0));
       while (sqlite3_step (stmt) == SQLITE_ROW)
         {
           if (!first)
             g_string_append_c (out, ',');
           first = FALSE;
-          g_string_append_c (out, '{');
-          for (guint f = 0; f < spec->n_fields; f++)
-            {
-              if (f > 0)
-                g_string_append_c (out, ',');
-              pct_record_append_json_string (out, spec->fields[f].name);
-              g_string_append_c (out, ':');
-              append_column (out, &spec->fields[f], stmt, (int) f);
-            }
-          g_string_append_c (out, '}');
+          append_child_item (out, spec, stmt);
         }
       sqlite3_reset (stmt);
     }
@@ -3181,35 +3675,118 @@ static void
 append_head (PctRecordReader *reader,
              GString         *out)
 {
-  g_string_append (out, "\"entity\":");
+  append_literal (out, "\"entity\":");
   pct_record_append_json_string (out, reader->entity->name);
-  g_string_append (out, ",\"id\":");
+  append_literal (out, ",\"id\":");
   pct_record_reader_append_key (reader, out);
   if (reader->entity->synced)
-    g_string_append_printf (out, ",\"version\":%" G_GINT64_FORMAT
-                            ",\"updated_at\":%" G_GINT64_FORMAT,
-                            pct_record_reader_get_version (reader),
-                            pct_record_reader_get_updated_at (reader));
+    {
+      append_literal (out, ",\"version\":");
+      append_int (out, pct_record_reader_get_version (reader));
+      append_literal (out, ",\"updated_at\":");
+      append_int (out, pct_record_reader_get_updated_at (reader));
+    }
+}
+
+/* A personal field the role does not read in clear, in its masked form;
+ * FALSE, with nothing written, for any other field or a null value. */
+static gboolean
+append_masked_field (PctRecordReader *reader,
+                     guint            field,
+                     PctRole          role,
+                     GString         *out)
+{
+  const PctRecordEntity *entity = reader->entity;
+  const char *name = entity->fields[field].name;
+  g_autofree char *masked = NULL;
+
+  if (reader->info->access[role][field] == PCT_FIELD_ACCESS_PLAIN ||
+      pct_record_reader_is_null (reader, field))
+    return FALSE;
+
+  masked = pct_roles_mask_value (entity->name, name, pct_record_reader_get_text (reader, field));
+  if (masked != NULL)
+    pct_record_append_json_string (out, masked);
+  else
+    append_literal (out, "null");
+  return TRUE;
+}
+
+/* The data object; with mask, masked for role, and the fields masked
+ * noted in *masked_set. */
+static void
+append_data (PctRecordReader *reader,
+             gboolean         mask,
+             PctRole          role,
+             guint64         *masked_set,
+             GString         *out)
+{
+  const PctRecordEntity *entity = reader->entity;
+
+  g_string_append_c (out, '{');
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_len (out, reader->info->member_names[i], reader->info->member_name_lens[i]);
+      if (mask && append_masked_field (reader, i, role, out))
+        *masked_set |= G_GUINT64_CONSTANT (1) << i;
+      else
+        pct_record_reader_append_field (reader, i, out);
+    }
+  g_string_append_c (out, '}');
+}
+
+void
+pct_record_reader_append_data (PctRecordReader *reader,
+                               GString         *out)
+{
+  append_data (reader, FALSE, PCT_ROLE_ADMIN, NULL, out);
 }
 
 void
 pct_record_reader_append_record (PctRecordReader *reader,
                                  GString         *out)
 {
+  g_string_append_c (out, '{');
+  append_head (reader, out);
+  append_literal (out, ",\"data\":");
+  append_data (reader, FALSE, PCT_ROLE_ADMIN, NULL, out);
+  g_string_append_c (out, '}');
+}
+
+void
+pct_record_reader_append_record_masked (PctRecordReader *reader,
+                                        PctRole          role,
+                                        GString         *out)
+{
   const PctRecordEntity *entity = reader->entity;
+  guint64 masked_set = 0;
+
+  g_return_if_fail ((guint) role < PCT_N_ROLES);
 
   g_string_append_c (out, '{');
   append_head (reader, out);
-  g_string_append (out, ",\"data\":{");
-  for (guint i = 0; i < entity->n_fields; i++)
+  append_literal (out, ",\"data\":");
+  append_data (reader, TRUE, role, &masked_set, out);
+
+  if (masked_set != 0)
     {
-      if (i > 0)
-        g_string_append_c (out, ',');
-      pct_record_append_json_string (out, entity->fields[i].name);
-      g_string_append_c (out, ':');
-      pct_record_reader_append_field (reader, i, out);
+      gboolean first = TRUE;
+
+      append_literal (out, ",\"masked\":[");
+      for (guint i = 0; i < entity->n_fields; i++)
+        {
+          if ((masked_set & (G_GUINT64_CONSTANT (1) << i)) == 0)
+            continue;
+          if (!first)
+            g_string_append_c (out, ',');
+          first = FALSE;
+          pct_record_append_json_string (out, entity->fields[i].name);
+        }
+      g_string_append_c (out, ']');
     }
-  g_string_append (out, "}}");
+  g_string_append_c (out, '}');
 }
 
 static void
@@ -3226,18 +3803,18 @@ append_geometry (PctRecordReader *reader,
       if (pct_record_reader_is_null (reader, info->lon_field)
           || pct_record_reader_is_null (reader, info->lat_field))
         break;
-      g_string_append (out, "{\"type\":\"Point\",\"coordinates\":[");
+      append_literal (out, "{\"type\":\"Point\",\"coordinates\":[");
       pct_record_append_double (out, pct_record_reader_get_double (reader, info->lon_field));
       g_string_append_c (out, ',');
       pct_record_append_double (out, pct_record_reader_get_double (reader, info->lat_field));
-      g_string_append (out, "]}");
+      append_literal (out, "]}");
       return;
 
     case PCT_GEOMETRY_LINE:
       positions = pct_record_reader_get_positions (reader, info->geometry_field);
       if (positions == NULL)
         break;
-      g_string_append (out, "{\"type\":\"LineString\",\"coordinates\":");
+      append_literal (out, "{\"type\":\"LineString\",\"coordinates\":");
       append_positions (out, positions, FALSE);
       g_string_append_c (out, '}');
       return;
@@ -3247,9 +3824,9 @@ append_geometry (PctRecordReader *reader,
       positions = pct_record_reader_get_positions (reader, info->geometry_field);
       if (positions == NULL)
         break;
-      g_string_append (out, "{\"type\":\"Polygon\",\"coordinates\":[");
+      append_literal (out, "{\"type\":\"Polygon\",\"coordinates\":[");
       append_positions (out, positions, TRUE);
-      g_string_append (out, "]}");
+      append_literal (out, "]}");
       return;
 
     case PCT_GEOMETRY_NONE:
@@ -3257,7 +3834,7 @@ append_geometry (PctRecordReader *reader,
       break;
     }
 
-  g_string_append (out, "null");
+  append_literal (out, "null");
 }
 
 void
@@ -3266,11 +3843,11 @@ pct_record_reader_append_feature (PctRecordReader *reader,
 {
   const PctRecordEntity *entity = reader->entity;
 
-  g_string_append (out, "{\"type\":\"Feature\",\"id\":");
+  append_literal (out, "{\"type\":\"Feature\",\"id\":");
   pct_record_reader_append_key (reader, out);
-  g_string_append (out, ",\"geometry\":");
+  append_literal (out, ",\"geometry\":");
   append_geometry (reader, out);
-  g_string_append (out, ",\"properties\":{");
+  append_literal (out, ",\"properties\":{");
   append_head (reader, out);
   for (guint i = 0; i < entity->n_fields; i++)
     {
@@ -3281,5 +3858,5 @@ pct_record_reader_append_feature (PctRecordReader *reader,
       g_string_append_c (out, ':');
       pct_record_reader_append_field (reader, i, out);
     }
-  g_string_append (out, "}}");
+  append_literal (out, "}}");
 }

@@ -8,6 +8,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "pct-roles.h"
 #include "pct-store.h"
 
 G_BEGIN_DECLS
@@ -168,7 +169,10 @@ void                    pct_record_describe           (JsonObject              *
                                                        char                   **key);
 
 /* Validates one record and writes it: an upsert by key storing version and
- * updated_at as given, or a deletion. Atomic on its own (a savepoint), so a
+ * updated_at as given, or a deletion. A record may carry "masked", the
+ * personal fields (pct-roles.h) whose values are masked forms: each is
+ * checked as a masked form (or null) instead of by the field's own checks,
+ * and stored as received. Atomic on its own (a savepoint), so a
  * rejected record leaves nothing behind. Problems with the record come
  * back as PCT_RECORD_ERROR; any other error is the store's. */
 gboolean                pct_record_apply              (PctStore                *store,
@@ -216,6 +220,16 @@ typedef struct _PctRecordReader PctRecordReader;
 PctRecordReader        *pct_record_reader_new         (PctStore                *store,
                                                        const PctRecordEntity   *entity,
                                                        GError                 **error);
+/* A reader over only the rows whose key, in text form (the decimal
+ * integer, or the text key), is among keys; in no particular order, each
+ * row once. Keys that name no row are left out, as are texts that cannot
+ * be keys of the entity (such as "088" or "x" for an integer key). Fast
+ * for thousands of keys: one statement, one lookup per key. */
+PctRecordReader        *pct_record_reader_new_for_keys (PctStore               *store,
+                                                       const PctRecordEntity   *entity,
+                                                       const char * const      *keys,
+                                                       guint                    n_keys,
+                                                       GError                 **error);
 void                    pct_record_reader_free        (PctRecordReader         *reader);
 /* TRUE with a row; FALSE at the end, or with error set. */
 gboolean                pct_record_reader_next        (PctRecordReader         *reader,
@@ -244,8 +258,18 @@ void                    pct_record_reader_append_key_text (PctRecordReader     *
 void                    pct_record_reader_append_field (PctRecordReader        *reader,
                                                        guint                    field,
                                                        GString                 *out);
+/* The row's "data" object. */
+void                    pct_record_reader_append_data (PctRecordReader         *reader,
+                                                       GString                 *out);
 /* The row as one record line, without the newline. */
 void                    pct_record_reader_append_record (PctRecordReader       *reader,
+                                                       GString                 *out);
+/* The same line as read by role: each personal field the role does not
+ * read in clear (pct_role_field_access() not PLAIN) in its masked form,
+ * or null, and a "masked" member listing those fields after "data" (left
+ * out when no value was masked; a null value needs no masking). */
+void                    pct_record_reader_append_record_masked (PctRecordReader *reader,
+                                                       PctRole                  role,
                                                        GString                 *out);
 /* The row as a GeoJSON Feature (RFC 7946). */
 void                    pct_record_reader_append_feature (PctRecordReader      *reader,

@@ -16,6 +16,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "pct-geo.h"
 #include "pct-store-private.h"
 #include "pct-validate.h"
 
@@ -721,6 +722,91 @@ pct_store_get_extent (PctStore  *self,
     g_set_error (error, PCT_STORE_ERROR, PCT_STORE_ERROR_NOT_FOUND,
                  _("The store has no addresses"));
   return found;
+}
+
+gboolean
+pct_store_find_grid_cell (PctStore  *self,
+                          double     lon,
+                          double     lat,
+                          gint64    *grid_id,
+                          GError   **error)
+{
+  sqlite3_stmt *stmt = pct_store_prepare (self,
+                                          "SELECT g.id, g.polygon FROM grid_rtree r "
+                                          "JOIN grid_cells g ON g.id = r.id "
+                                          "WHERE r.min_lon <= ?1 AND r.max_lon >= ?1 "
+                                          "AND r.min_lat <= ?2 AND r.max_lat >= ?2 "
+                                          "ORDER BY g.id",
+                                          error);
+  int rc = SQLITE_DONE;
+
+  g_return_val_if_fail (PCT_IS_STORE (self), FALSE);
+
+  if (stmt == NULL)
+    return FALSE;
+  *grid_id = 0;
+  sqlite3_bind_double (stmt, 1, lon);
+  sqlite3_bind_double (stmt, 2, lat);
+  while (*grid_id == 0 && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(GArray) ring = pct_geo_parse_coords ((const char *) sqlite3_column_text (stmt, 1),
+                                                     NULL);
+
+      if (ring != NULL &&
+          pct_geo_point_in_polygon ((const PctGeoPoint *) (const void *) ring->data, ring->len,
+                                    lon, lat))
+        *grid_id = sqlite3_column_int64 (stmt, 0);
+    }
+  sqlite3_reset (stmt);
+  if (*grid_id == 0 && rc != SQLITE_DONE)
+    return set_sqlite_error (self->db, error, "grid cell");
+  return TRUE;
+}
+
+gboolean
+pct_store_find_nearest_address (PctStore  *self,
+                                double     lon,
+                                double     lat,
+                                double     radius_m,
+                                gint64    *address_id,
+                                GError   **error)
+{
+  sqlite3_stmt *stmt = pct_store_prepare (self,
+                                          "SELECT a.id, a.lon, a.lat FROM address_rtree r "
+                                          "JOIN addresses a ON a.id = r.id "
+                                          "WHERE r.min_lon <= ?3 AND r.max_lon >= ?1 "
+                                          "AND r.min_lat <= ?4 AND r.max_lat >= ?2",
+                                          error);
+  double dlon = radius_m / pct_geo_metres_per_degree_lon (lat);
+  double dlat = radius_m / pct_geo_metres_per_degree_lat (lat);
+  double best = radius_m;
+  int rc;
+
+  g_return_val_if_fail (PCT_IS_STORE (self), FALSE);
+
+  if (stmt == NULL)
+    return FALSE;
+  *address_id = 0;
+  sqlite3_bind_double (stmt, 1, lon - dlon);
+  sqlite3_bind_double (stmt, 2, lat - dlat);
+  sqlite3_bind_double (stmt, 3, lon + dlon);
+  sqlite3_bind_double (stmt, 4, lat + dlat);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      double d = pct_geo_distance (lon, lat, sqlite3_column_double (stmt, 1),
+                                   sqlite3_column_double (stmt, 2));
+
+      if (d < best || (d == best && (*address_id == 0 || id < *address_id)))
+        {
+          best = d;
+          *address_id = id;
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self->db, error, "nearest address");
+  return TRUE;
 }
 
 gboolean

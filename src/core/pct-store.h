@@ -135,6 +135,21 @@ GArray       *pct_store_scan_bbox         (PctStore           *self,
 gboolean      pct_store_get_extent        (PctStore           *self,
                                            PctBBox            *extent,
                                            GError            **error);
+/* The grid cell whose polygon holds the point; *grid_id is 0 when none
+ * does. */
+gboolean      pct_store_find_grid_cell    (PctStore           *self,
+                                           double              lon,
+                                           double              lat,
+                                           gint64             *grid_id,
+                                           GError            **error);
+/* The standard address nearest the point within radius_m metres (the
+ * lowest id among equally near ones); *address_id is 0 when none is. */
+gboolean      pct_store_find_nearest_address (PctStore        *self,
+                                           double              lon,
+                                           double              lat,
+                                           double              radius_m,
+                                           gint64             *address_id,
+                                           GError            **error);
 
 /* Search over address text, unit names and credit codes, and person names
  * (FTS5 trigram for 3+ characters; indexed name prefix then a bounded scan

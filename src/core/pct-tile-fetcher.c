@@ -15,11 +15,10 @@
  * from the cache alone meanwhile, so that a screenful of tiles does not
  * wait for a screenful of timeouts.
  *
- * TLS is always verified: against the system's authorities, and when a CA
- * file is given also against it, for a district's own authority. A
- * certificate is accepted on the CA file's word only when the system's
- * sole complaint was an unknown authority, so a wrong host name or an
- * expired certificate is refused whatever the file holds.
+ * TLS is always verified, by the rule of pct-tls.c: against the system's
+ * authorities, and when a CA file is given also against it, for a
+ * district's own authority; a wrong host name or an expired certificate
+ * is refused whatever the file holds.
  *
  * The object belongs to the thread that made it: its async calls must be
  * made there and complete there.
@@ -36,6 +35,7 @@
 #include <string.h>
 
 #include "pct-tile-fetcher.h"
+#include "pct-tls.h"
 
 struct _PctTileFetcher
 {
@@ -229,29 +229,6 @@ set_state (PctTileFetcher      *self,
     }
 }
 
-static gboolean
-accept_certificate_cb (SoupMessage          *message,
-                       GTlsCertificate      *certificate,
-                       GTlsCertificateFlags  errors,
-                       gpointer              user_data)
-{
-  PctTileFetcher *self = user_data;
-  g_autoptr(GSocketConnectable) identity = NULL;
-  GUri *uri = soup_message_get_uri (message);
-  GTlsCertificateFlags flags;
-
-  if (self->ca_database == NULL || errors != G_TLS_CERTIFICATE_UNKNOWN_CA)
-    return FALSE;
-
-  identity = g_network_address_new (g_uri_get_host (uri), g_uri_get_port (uri));
-  flags = g_tls_database_verify_chain (self->ca_database, certificate,
-                                       G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
-                                       identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
-                                       NULL, NULL);
-
-  return flags == 0;
-}
-
 static SoupSession *
 ensure_session (PctTileFetcher *self)
 {
@@ -278,8 +255,7 @@ new_message (PctTileFetcher *self,
 
   soup_message_headers_append (soup_message_get_request_headers (message),
                                "Accept", "image/png, image/jpeg;q=0.9");
-  g_signal_connect_object (message, "accept-certificate",
-                           G_CALLBACK (accept_certificate_cb), self, 0);
+  pct_tls_verify_message (message, self->ca_database);
 
   return message;
 }
@@ -295,6 +271,7 @@ interpret_response (PctTileFetcher  *self,
 {
   guint status = soup_message_get_status (message);
   g_autofree char *host = pct_tile_fetcher_dup_host (self);
+  g_autoptr(GError) tls_error = NULL;
 
   if (transport_error != NULL)
     {
@@ -304,14 +281,12 @@ interpret_response (PctTileFetcher  *self,
           return NULL;
         }
 
-      if (transport_error->domain == G_TLS_ERROR)
+      tls_error = pct_tls_error_for_message (message, transport_error);
+      if (tls_error != NULL)
         {
-          g_autofree char *text =
-            g_strdup_printf (_("The certificate of the tile server %s is not trusted: %s"),
-                             host, transport_error->message);
-
-          set_state (self, PCT_TILE_FETCHER_STATE_ERROR, text);
-          g_set_error_literal (error, PCT_TILE_FETCHER_ERROR, PCT_TILE_FETCHER_ERROR_TLS, text);
+          set_state (self, PCT_TILE_FETCHER_STATE_ERROR, tls_error->message);
+          g_set_error_literal (error, PCT_TILE_FETCHER_ERROR, PCT_TILE_FETCHER_ERROR_TLS,
+                               tls_error->message);
         }
       else
         {
@@ -713,12 +688,11 @@ pct_tile_fetcher_initable_init (GInitable     *initable,
     {
       g_autoptr(GError) local_error = NULL;
 
-      self->ca_database = g_tls_file_database_new (self->ca_file, &local_error);
+      self->ca_database = pct_tls_database_new_for_ca_file (self->ca_file, &local_error);
       if (self->ca_database == NULL)
         {
-          g_set_error (error, PCT_TILE_FETCHER_ERROR, PCT_TILE_FETCHER_ERROR_CA_FILE,
-                       _("Cannot read the certificate authority file %s: %s"),
-                       self->ca_file, local_error->message);
+          g_set_error_literal (error, PCT_TILE_FETCHER_ERROR, PCT_TILE_FETCHER_ERROR_CA_FILE,
+                               local_error->message);
           return FALSE;
         }
     }

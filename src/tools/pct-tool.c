@@ -1,5 +1,5 @@
 /* pct-tool.c — precinct-tool's commands: gen, info, validate, search,
- * import, export
+ * import, export, check, sync
  *
  * Copyright 2026 The Precinct Authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -14,7 +14,10 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <termios.h>
+#include <unistd.h>
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -27,6 +30,7 @@
 #include "pct-progress-bar.h"
 #include "pct-quality.h"
 #include "pct-store.h"
+#include "pct-sync.h"
 #include "pct-tool.h"
 #include "pct-validate.h"
 
@@ -681,6 +685,237 @@ command_check (int    argc,
   return total > 0 ? PCT_TOOL_EXIT_FAILURE : PCT_TOOL_EXIT_OK;
 }
 
+/* ── sync ────────────────────────────────────────────────────────────── */
+
+/* One line of standard input, without echo on a terminal. */
+static char *
+read_password (const char *user)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  struct termios saved;
+  gboolean terminal = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0;
+  int c;
+
+  if (terminal)
+    {
+      struct termios quiet = saved;
+
+      g_printerr (_("Password for %s: "), user);
+      quiet.c_lflag &= ~(tcflag_t) ECHO;
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+
+  while ((c = getchar ()) != EOF && c != '\n')
+    g_string_append_c (line, (char) c);
+  if (line->len > 0 && line->str[line->len - 1] == '\r')
+    g_string_truncate (line, line->len - 1);
+
+  if (terminal)
+    {
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+      g_printerr ("\n");
+    }
+
+  if (c == EOF && line->len == 0)
+    return NULL;
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+static void
+sync_progress_cb (PctSync        *sync,
+                  GParamSpec     *pspec,
+                  PctProgressBar *bar)
+{
+  g_autofree char *label = NULL;
+  int eta = pct_sync_get_eta (sync);
+
+  if (eta >= 0)
+    label = g_strdup_printf (_("records, about %d s left"), eta);
+  else
+    label = g_strdup (_("records"));
+  pct_progress_bar_update (label, pct_sync_get_records_done (sync),
+                           pct_sync_get_records_total (sync), bar);
+}
+
+static void
+print_sync_report (const char          *server,
+                   const PctSyncReport *report,
+                   gboolean             download_only)
+{
+  double megabytes = report->bytes / (1024.0 * 1024.0);
+  double seconds = MAX (report->seconds, 1e-6);
+
+  if (download_only)
+    {
+      g_print (_("Downloaded %" PRIu64 " pages (%.1f MiB) from %s in %.1f s, %.1f MiB/s; "
+                 "nothing was stored\n"),
+               report->pages, megabytes, server, report->seconds, megabytes / seconds);
+      return;
+    }
+
+  g_print (_("Synced with %s in %.1f s: %" PRIu64 " records applied, %" PRIu64 " removed, "
+             "%" PRIu64 " pages (%.1f MiB), %.0f records/s%s\n"),
+           server, report->seconds, report->records_applied, report->records_removed,
+           report->pages, megabytes, report->records_applied / seconds,
+           report->full ? _(", a full sync") : "");
+  g_print (_("Outbox: %u changes sent: %u applied, %u conflicts, %u rejected (%u answered "
+             "from an earlier send)\n"),
+           report->pushed, report->push_applied, report->push_conflicts, report->push_rejected,
+           report->push_replayed);
+  if (report->retries > 0)
+    g_print (_("Requests repeated after a failure: %u\n"), report->retries);
+}
+
+static gboolean
+quit_loop_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+follow_state_cb (PctSync    *sync,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  static const char * const names[] = {
+    [PCT_SYNC_STATE_IDLE] = N_("starting"),
+    [PCT_SYNC_STATE_SYNCING] = N_("syncing"),
+    [PCT_SYNC_STATE_ONLINE] = N_("up to date"),
+    [PCT_SYNC_STATE_OFFLINE] = N_("offline"),
+    [PCT_SYNC_STATE_ERROR] = N_("stopped by an error"),
+  };
+  PctSyncState state = pct_sync_get_state (sync);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *time = g_date_time_format (now, "%H:%M:%S");
+
+  if (state == PCT_SYNC_STATE_ERROR && pct_sync_get_error_message (sync) != NULL)
+    g_printerr ("%s %s: %s\n", time, _(names[state]), pct_sync_get_error_message (sync));
+  else if (state < G_N_ELEMENTS (names))
+    g_printerr ("%s %s%s\n", time, _(names[state]),
+                state == PCT_SYNC_STATE_ONLINE && pct_sync_get_live (sync) ? _(", live") : "");
+}
+
+/* Keeps the store in step until SIGINT or SIGTERM: the live feed, with
+ * long polling where no WebSocket can be opened, retrying by itself. */
+static int
+follow (PctSync *sync)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  guint sigint = g_unix_signal_add (SIGINT, quit_loop_cb, loop);
+  guint sigterm = g_unix_signal_add (SIGTERM, quit_loop_cb, loop);
+
+  g_signal_connect (sync, "notify::state", G_CALLBACK (follow_state_cb), NULL);
+  g_signal_connect (sync, "notify::live", G_CALLBACK (follow_state_cb), NULL);
+  pct_sync_start (sync);
+  g_main_loop_run (loop);
+  pct_sync_stop (sync);
+
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  return PCT_TOOL_EXIT_OK;
+}
+
+static int
+command_sync (int    argc,
+              char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autofree char *db_path = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *ca_file = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *password = NULL;
+  g_autoptr(PctSync) sync = NULL;
+  g_autoptr(PctProgressBar) bar = NULL;
+  g_autoptr(GError) error = NULL;
+  PctSyncReport report = { 0 };
+  gboolean download_only = FALSE;
+  gboolean follow_live = FALSE;
+  int limit = 2000;
+  int timeout = 30;
+  int status = PCT_TOOL_EXIT_OK;
+  const GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path, N_("Store file (created if missing)"), "PATH" },
+    { "server", 0, 0, G_OPTION_ARG_STRING, &server,
+      N_("The server, https://HOST:PORT/"), "URL" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+      N_("A PEM file of certificate authorities trusted besides the system’s"), "PEM" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user, N_("The user to sign in as"), "NAME" },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit,
+      N_("Records per page of the feed, 1–10000 (default 2000)"), "N" },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
+      N_("Seconds a request may stay silent before it fails (default 30)"), "S" },
+    { "download-only", 0, 0, G_OPTION_ARG_NONE, &download_only,
+      N_("Download the whole feed without parsing or storing it, to measure the network"), NULL },
+    { "follow", 0, 0, G_OPTION_ARG_NONE, &follow_live,
+      N_("Keep the store in step with the server’s live feed until interrupted"), NULL },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context,
+                                _("Sync a store with a Precinct server (docs/api.md): sign in, "
+                                  "send the outbox, then apply the changes feed page by page. "
+                                  "The password is read from PRECINCT_PASSWORD or from one line "
+                                  "of standard input. Progress goes to standard error, a summary "
+                                  "to standard output. Exits 1 when the sync fails."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!parse_options (context, &argc, &argv, &status))
+    return status;
+  if (argc > 1)
+    return usage_error (context, _("sync takes no positional arguments"));
+  if (server == NULL || user == NULL || (db_path == NULL && !download_only))
+    return usage_error (context, _("--db, --server and --user are required"));
+  if (limit < 1 || limit > 10000)
+    return usage_error (context, _("--limit must be between 1 and 10000"));
+  if (timeout < 1 || timeout > 3600)
+    return usage_error (context, _("--timeout must be between 1 and 3600"));
+  if (follow_live && download_only)
+    return usage_error (context, _("--follow and --download-only exclude each other"));
+
+  password = g_strdup (g_getenv ("PRECINCT_PASSWORD"));
+  if (password == NULL)
+    password = read_password (user);
+  if (password == NULL)
+    {
+      g_printerr (_("precinct-tool: no password: set PRECINCT_PASSWORD or give it on standard "
+                    "input\n"));
+      return PCT_TOOL_EXIT_USAGE;
+    }
+
+  if (db_path != NULL && !g_file_test (db_path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *dir = g_path_get_dirname (db_path);
+      g_mkdir_with_parents (dir, 0755);
+    }
+
+  sync = pct_sync_new (db_path != NULL ? db_path : "", server);
+  pct_sync_set_ca_file (sync, ca_file);
+  pct_sync_set_user (sync, user);
+  pct_sync_set_password (sync, password);
+  memset (password, 0, strlen (password));
+  pct_sync_set_page_limit (sync, (guint) limit);
+  pct_sync_set_timeout (sync, (guint) timeout);
+
+  if (follow_live)
+    return follow (sync);
+
+  bar = pct_progress_bar_new ();
+  g_signal_connect (sync, "notify::records-done", G_CALLBACK (sync_progress_cb), bar);
+
+  if (!pct_sync_run_sync (sync, download_only ? PCT_SYNC_RUN_DOWNLOAD_ONLY : PCT_SYNC_RUN_DEFAULT,
+                          &report, NULL, &error))
+    {
+      pct_progress_bar_finish (bar);
+      print_error (error);
+      return PCT_TOOL_EXIT_FAILURE;
+    }
+  pct_progress_bar_finish (bar);
+
+  print_sync_report (server, &report, download_only);
+  return PCT_TOOL_EXIT_OK;
+}
+
 /* ── dispatch ────────────────────────────────────────────────────────── */
 
 static const Command commands[] = {
@@ -691,6 +926,7 @@ static const Command commands[] = {
   { "import", command_import, N_("Import JSON-lines records or GeoJSON") },
   { "export", command_export, N_("Export a layer as GeoJSON or CSV") },
   { "check", command_check, N_("Find duplicate, orphaned and invalid records") },
+  { "sync", command_sync, N_("Sync a store with a Precinct server") },
 };
 
 static void

@@ -112,7 +112,12 @@ static const char other_sql[] =
   " (1, 3, 'tok-a', 'revoked', 'medium', 1767225600, NULL, 2, 2, 0, 1);"
   "INSERT INTO calendar (date, workday, name) VALUES"
   " ('2026-01-01', 0, '元旦'), ('2026-02-14', 1, '春节调休');"
-  "INSERT INTO meta (key, value) VALUES ('district_name', '江津区');";
+  "INSERT INTO meta (key, value) VALUES ('district_name', '江津区');"
+  "INSERT INTO audit_log (id, uuid, at, actor, action, entity, entity_id, field, reason) VALUES"
+  " (1, '9a1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f', 1767225900, 'wang.fang', 'unmask', 'person', 1,"
+  "  'id_number', '核实报警人身份'),"
+  " (2, 'aa1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f', 1767226000, 'admin', 'export', 'person', NULL,"
+  "  NULL, NULL);";
 
 /* A stream that only counts what is written to it, to show that export
  * writes as it goes rather than once at the end. */

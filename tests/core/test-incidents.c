@@ -16,6 +16,7 @@
 #include "pct-generator.h"
 #include "pct-geo.h"
 #include "pct-incidents.h"
+#include "pct-outbox.h"
 #include "pct-record.h"
 
 /* A fixed "now", so the district is the same on every run. */
@@ -56,6 +57,24 @@ query_int (PctStore   *store,
   gint64 value;
 
   g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return value;
+}
+
+/* The same with ?1 bound to a key. */
+static gint64
+query_int_for (PctStore   *store,
+               const char *sql,
+               gint64      key)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = pct_store_prepare (store, sql, &error);
+  gint64 value;
+
+  g_assert_no_error (error);
+  sqlite3_bind_int64 (stmt, 1, key);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   value = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
@@ -431,10 +450,11 @@ test_create (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonNode) root = NULL;
-  JsonObject *record, *data;
+  JsonObject *data;
   sqlite3_stmt *stmt;
   gint64 incidents_before = query_int (store, "SELECT count(*) FROM incidents");
-  gint64 id = 0, grid_id, address_id, address_grid;
+  gint64 id = 0, grid_id, address_id, address_grid, reported_at;
+  g_autofree char *uuid = NULL;
   double lon, lat;
   gint64 before = g_get_real_time () / G_USEC_PER_SEC;
   const PctIncident *incident;
@@ -454,7 +474,8 @@ test_create (void)
   g_assert_true (pct_incident_create (store, "E0102", lon, lat, "路边暴露垃圾", "operator",
                                       &id, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (id, >, 0);
+  /* A local key until the hub answers, below every key it gives. */
+  g_assert_cmpint (id, <, 0);
   g_assert_cmpint (query_int (store, "SELECT count(*) FROM incidents"), ==, incidents_before + 1);
 
   stmt = pct_store_prepare (store,
@@ -466,6 +487,7 @@ test_create (void)
   sqlite3_bind_int64 (stmt, 1, id);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   g_assert_true (g_uuid_string_is_valid ((const char *) sqlite3_column_text (stmt, 0)));
+  uuid = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, "E0102");
   g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, "operator");
   g_assert_cmpint (sqlite3_column_int (stmt, 3), ==, PCT_INCIDENT_CREATE_DEFAULT_SEVERITY);
@@ -478,46 +500,69 @@ test_create (void)
   g_assert_cmpint (sqlite3_column_int64 (stmt, 10), >=, before);
   g_assert_cmpint (sqlite3_column_int64 (stmt, 10), <=, g_get_real_time () / G_USEC_PER_SEC);
   g_assert_cmpint (sqlite3_column_int64 (stmt, 11), ==, sqlite3_column_int64 (stmt, 10));
+  reported_at = sqlite3_column_int64 (stmt, 10);
   sqlite3_reset (stmt);
 
-  /* Its mutation waits in the outbox, carrying the record. */
+  /* Its mutation waits in the outbox: the create of docs/api.md, with the
+   * local key and the record's data. */
   stmt = pct_store_prepare (store,
-                            "SELECT uuid, entity, op, entity_id, state, payload FROM outbox "
-                            "ORDER BY id DESC LIMIT 1", &error);
+                            "SELECT uuid, entity, op, entity_id, base_version IS NULL, state, "
+                            "  payload FROM outbox ORDER BY id DESC LIMIT 1", &error);
   g_assert_no_error (error);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   g_assert_true (g_uuid_string_is_valid ((const char *) sqlite3_column_text (stmt, 0)));
   g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, "incident");
   g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, "create");
   g_assert_cmpint (sqlite3_column_int64 (stmt, 3), ==, id);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 4), ==, "pending");
-  root = pct_record_parse (parser, (const char *) sqlite3_column_text (stmt, 5),
-                           sqlite3_column_bytes (stmt, 5), &error);
+  g_assert_cmpint (sqlite3_column_int (stmt, 4), ==, 1);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 5), ==, "pending");
+  root = pct_record_parse (parser, (const char *) sqlite3_column_text (stmt, 6),
+                           sqlite3_column_bytes (stmt, 6), &error);
   sqlite3_reset (stmt);
   g_assert_no_error (error);
-  record = json_node_get_object (root);
-  g_assert_cmpstr (json_object_get_string_member (record, "entity"), ==, "incident");
-  g_assert_cmpint (json_object_get_int_member (record, "id"), ==, id);
-  data = json_object_get_object_member (record, "data");
+  data = json_node_get_object (root);
+  g_assert_false (json_object_has_member (data, "entity"));
+  g_assert_cmpstr (json_object_get_string_member (data, "uuid"), ==, uuid);
+  g_assert_cmpstr (json_object_get_string_member (data, "source"), ==, "operator");
+  g_assert_cmpint (json_object_get_int_member (data, "severity"), ==,
+                   PCT_INCIDENT_CREATE_DEFAULT_SEVERITY);
   g_assert_cmpstr (json_object_get_string_member (data, "status"), ==, "reported");
   g_assert_cmpstr (json_object_get_string_member (data, "description"), ==, "路边暴露垃圾");
   g_assert_cmpint (json_object_get_int_member (data, "address_id"), ==, address_id);
   g_assert_cmpint (json_object_get_int_member (data, "grid_id"), ==, address_grid);
+  g_assert_cmpint (json_object_get_int_member (data, "reported_at"), ==, reported_at);
   g_assert_cmpfloat (json_object_get_double_member (data, "lon"), ==, lon);
   g_assert_cmpfloat (json_object_get_double_member (data, "lat"), ==, lat);
 
-  /* The record is one the store accepts as it stands: applied again it
-   * changes nothing. */
+  /* The hub keeps the data and gives a key; once the answer has re-keyed
+   * the row, the record the feed brings back for it changes nothing. */
   {
-    g_autofree char *hash_before = pct_store_content_hash (store, &error);
+    gint64 server_id = query_int (store, "SELECT max(id) + 1 FROM incidents");
+    g_autoptr(JsonObject) record = json_object_new ();
+    g_autofree char *hash_before = NULL;
     g_autofree char *hash_after = NULL;
 
+    g_assert_true (pct_outbox_rekey (store, "incident", id, server_id, &error));
     g_assert_no_error (error);
+    g_assert_cmpint (query_int_for (store, "SELECT count(*) FROM incidents WHERE id = ?1", id),
+                     ==, 0);
+    g_assert_cmpint (query_int_for (store, "SELECT entity_id FROM outbox WHERE entity = "
+                                           "'incident' AND entity_id = ?1", server_id),
+                     ==, server_id);
+
+    hash_before = pct_store_content_hash (store, &error);
+    g_assert_no_error (error);
+    json_object_set_string_member (record, "entity", "incident");
+    json_object_set_int_member (record, "id", server_id);
+    json_object_set_int_member (record, "version", 1);
+    json_object_set_int_member (record, "updated_at", reported_at);
+    json_object_set_object_member (record, "data", json_object_ref (data));
     g_assert_true (pct_record_apply (store, record, &error));
     g_assert_no_error (error);
     hash_after = pct_store_content_hash (store, &error);
     g_assert_no_error (error);
     g_assert_cmpstr (hash_before, ==, hash_after);
+    id = server_id;
   }
 
   /* The live set picks it up, new. */
@@ -543,23 +588,29 @@ test_create (void)
   g_assert_true (pct_incident_create_full (store, NULL, 4, lon, lat, "井盖缺失", "hotline",
                                            REFERENCE_TIME, &id, &error));
   g_assert_no_error (error);
+  g_assert_cmpint (id, <, 0);
   /* No address within about 100 m: certainly none within 50 m. */
   if (no_address_near)
-    g_assert_cmpint (query_int (store, "SELECT address_id IS NULL FROM incidents "
-                                       "ORDER BY id DESC LIMIT 1"), ==, 1);
-  g_assert_cmpint (query_int (store, "SELECT category_id IS NULL FROM incidents "
-                                     "ORDER BY id DESC LIMIT 1"), ==, 1);
-  g_assert_cmpint (query_int (store, "SELECT grid_id FROM incidents ORDER BY id DESC LIMIT 1"),
+    g_assert_cmpint (query_int_for (store, "SELECT address_id IS NULL FROM incidents "
+                                           "WHERE id = ?1", id), ==, 1);
+  g_assert_cmpint (query_int_for (store, "SELECT category_id IS NULL FROM incidents "
+                                         "WHERE id = ?1", id), ==, 1);
+  g_assert_cmpint (query_int_for (store, "SELECT grid_id FROM incidents WHERE id = ?1", id),
                    ==, grid_id);
-  g_assert_cmpint (query_int (store, "SELECT severity FROM incidents ORDER BY id DESC LIMIT 1"),
+  g_assert_cmpint (query_int_for (store, "SELECT severity FROM incidents WHERE id = ?1", id),
                    ==, 4);
 
-  /* Far outside the district: neither. */
-  g_assert_true (pct_incident_create (store, "E0102", 100.0, 20.0, "远处", "citizen", &id,
-                                      &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (query_int (store, "SELECT grid_id IS NULL AND address_id IS NULL "
-                                     "FROM incidents ORDER BY id DESC LIMIT 1"), ==, 1);
+  /* Far outside the district: neither. Local keys count down. */
+  {
+    gint64 previous = id;
+
+    g_assert_true (pct_incident_create (store, "E0102", 100.0, 20.0, "远处", "citizen", &id,
+                                        &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (id, ==, previous - 1);
+  }
+  g_assert_cmpint (query_int_for (store, "SELECT grid_id IS NULL AND address_id IS NULL "
+                                         "FROM incidents WHERE id = ?1", id), ==, 1);
 }
 
 static void
@@ -569,7 +620,7 @@ test_create_atomic (void)
   g_autoptr(GError) error = NULL;
   gint64 incidents = query_int (store, "SELECT count(*) FROM incidents");
   gint64 outbox = query_int (store, "SELECT count(*) FROM outbox");
-  gint64 id = -1;
+  gint64 id = 0;
 
   /* The outbox refuses the mutation: the incident must not stay behind. */
   exec (store, "CREATE TEMP TRIGGER refuse_outbox BEFORE INSERT ON outbox "
@@ -577,7 +628,7 @@ test_create_atomic (void)
   g_assert_false (pct_incident_create (store, "E0102", 106.25, 29.29, "暴露垃圾", "operator",
                                        &id, &error));
   g_assert_nonnull (error);
-  g_assert_cmpint (id, ==, -1);
+  g_assert_cmpint (id, ==, 0);
   g_clear_error (&error);
   g_assert_cmpint (query_int (store, "SELECT count(*) FROM incidents"), ==, incidents);
   g_assert_cmpint (query_int (store, "SELECT count(*) FROM outbox"), ==, outbox);
@@ -631,7 +682,7 @@ test_refresh (void)
   g_autoptr(PctIncidentSet) set = load (store, REFERENCE_TIME);
   g_autoptr(GError) error = NULL;
   gint64 live = count_live (store);
-  gint64 id;
+  gint64 id, server_id;
   guint n;
 
   writer = pct_store_open (pct_store_get_path (store), PCT_STORE_OPEN_DEFAULT, &error);
@@ -640,10 +691,24 @@ test_refresh (void)
   g_assert_true (pct_incident_create (writer, "E0401", 106.25, 29.29, "路面塌陷", "hotline",
                                       &id, &error));
   g_assert_no_error (error);
+  g_assert_cmpint (id, <, 0);
   refresh (set, store, REFERENCE_TIME, 1);
   g_assert_nonnull (pct_incident_set_lookup (set, id));
   pct_incident_set_get_incidents (set, &n);
   g_assert_cmpint (n, ==, live + 1);
+  refresh (set, store, REFERENCE_TIME, 0);
+
+  /* The hub's answer gives it a key: the local one leaves, the new one
+   * arrives, in one refresh. */
+  server_id = query_int (writer, "SELECT max(id) + 1 FROM incidents");
+  g_assert_true (pct_outbox_rekey (writer, "incident", id, server_id, &error));
+  g_assert_no_error (error);
+  refresh (set, store, REFERENCE_TIME, 2);
+  g_assert_null (pct_incident_set_lookup (set, id));
+  g_assert_nonnull (pct_incident_set_lookup (set, server_id));
+  pct_incident_set_get_incidents (set, &n);
+  g_assert_cmpint (n, ==, live + 1);
+  id = server_id;
 
   /* Voided (within the same second, as often as not): gone. */
   exec (writer, "UPDATE incidents SET status = 'voided', updated_at = unixepoch () "
