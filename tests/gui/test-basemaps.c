@@ -18,23 +18,17 @@
 
 #include "config.h"
 
-#include <adwaita.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
-#include <locale.h>
 #include <sqlite3.h>
 
+#include "gui-test-common.h"
 #include "pct-basemap.h"
 #include "pct-map-view.h"
 #include "pct-preferences-dialog.h"
 
-/* A hang fails the test instead of waiting for meson's timeout. */
-#define WAIT_SECONDS 30
-
 #define VIEW_SIZE 512
-
-static char *system_data_dirs;
 
 typedef struct
 {
@@ -43,20 +37,6 @@ typedef struct
   guint       port;
   guint       n_requests;
 } TileServer;
-
-static void
-restore_system_data_dirs (void)
-{
-  g_setenv ("XDG_DATA_DIRS", system_data_dirs, TRUE);
-}
-
-static const char *
-screenshot_suffix (void)
-{
-  const char *language = g_getenv ("LANGUAGE");
-
-  return language != NULL && *language != '\0' ? language : "C";
-}
 
 /* Distinct for every tile, and far from both greys of the missing tile. */
 static guint32
@@ -255,17 +235,18 @@ tile_server_free (TileServer *ts)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TileServer, tile_server_free)
 
-static void
-iterate_for (guint milliseconds)
+typedef struct
 {
-  gint64 until = g_get_monotonic_time () + milliseconds * 1000;
+  GtkWidget  *map;
+  PctBasemap *source;
+} TileWait;
 
-  while (g_get_monotonic_time () < until)
-    {
-      while (g_main_context_pending (NULL) && g_get_monotonic_time () < until)
-        g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
+static gboolean
+tiles_delivered (gpointer data)
+{
+  TileWait *wait = data;
+
+  return pct_basemap_get_n_pending (wait->source) == 0 && gtk_widget_get_width (wait->map) > 0;
 }
 
 /* Until the source has delivered every tile asked for, five quiet checks
@@ -275,54 +256,18 @@ static double
 wait_for_tiles (GtkWidget  *map,
                 PctBasemap *source)
 {
-  gint64 start = g_get_monotonic_time ();
-  gint64 deadline = start + WAIT_SECONDS * G_USEC_PER_SEC;
-  guint quiet = 0;
+  TileWait wait = { map, source };
 
-  while (quiet < 5)
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("The basemap did not deliver its tiles within %d s", WAIT_SECONDS);
-
-      iterate_for (20);
-      if (pct_basemap_get_n_pending (source) > 0 || gtk_widget_get_width (map) == 0)
-        quiet = 0;
-      else
-        quiet++;
-    }
-
-  return (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
-}
-
-static GdkTexture *
-render_widget (GtkWidget *widget)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-
-  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  return gui_test_wait_quiet (tiles_delivered, &wait, "the basemap to deliver its tiles");
 }
 
 static void
 save_screenshot (GdkTexture *texture,
                  const char *name)
 {
-  g_autofree char *file = g_strdup_printf ("screenshot-%s-%s.png", name, screenshot_suffix ());
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
+  g_autofree char *file = g_strdup_printf ("screenshot-%s-%s.png", name, gui_test_language ());
 
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Screenshot: %s", path);
+  gui_test_save_png (texture, file);
 }
 
 static guint32 *
@@ -345,17 +290,6 @@ pixel_at (GdkTexture *texture,
   return pixels[y * gdk_texture_get_width (texture) + x] & 0xffffff;
 }
 
-static gboolean
-colour_near (guint32 actual,
-             guint32 expected,
-             int     tolerance)
-{
-  for (int shift = 0; shift <= 16; shift += 8)
-    if (ABS ((int) ((actual >> shift) & 0xff) - (int) ((expected >> shift) & 0xff)) > tolerance)
-      return FALSE;
-  return TRUE;
-}
-
 static void
 assert_colour_at (GdkTexture *texture,
                   int         x,
@@ -365,7 +299,7 @@ assert_colour_at (GdkTexture *texture,
 {
   guint32 actual = pixel_at (texture, x, y);
 
-  if (!colour_near (actual, expected, 3))
+  if (!gui_test_colour_near (actual, expected, 3))
     g_error ("%s: the pixel at %d,%d is #%06x, expected #%06x", what, x, y, actual, expected);
 }
 
@@ -387,9 +321,9 @@ assert_missing_at (GdkTexture *texture,
         guint32 pixel = pixels[y * width + x] & 0xffffff;
 
         total++;
-        if (colour_near (pixel, PCT_BASEMAP_MISSING_BACKGROUND, 4))
+        if (gui_test_colour_near (pixel, PCT_BASEMAP_MISSING_BACKGROUND, 4))
           background++;
-        else if (colour_near (pixel, PCT_BASEMAP_MISSING_HATCH, 4))
+        else if (gui_test_colour_near (pixel, PCT_BASEMAP_MISSING_HATCH, 4))
           hatch++;
       }
 
@@ -471,7 +405,7 @@ test_mbtiles (void)
   ShumateLayer *layer = NULL;
   ShumateMapSource *map_source;
 
-  restore_system_data_dirs ();
+  gui_test_restore_system_data_dirs ();
   path = make_mbtiles ();
   mbtiles = pct_mbtiles_open (path, &error);
   g_assert_no_error (error);
@@ -491,7 +425,7 @@ test_mbtiles (void)
   window = show_map (source, 2, &layer);
   wait_for_tiles (gtk_window_get_child (GTK_WINDOW (window)), source);
   {
-    g_autoptr(GdkTexture) texture = render_widget (window);
+    g_autoptr(GdkTexture) texture = gui_test_render_widget (window);
 
     save_screenshot (texture, "basemap-mbtiles-z2");
     assert_colour_at (texture, 64, 64, tile_colour (2, 1, 1), "MBTiles 2/1/1");
@@ -507,7 +441,7 @@ test_mbtiles (void)
   set_zoom (window, 3);
   wait_for_tiles (gtk_window_get_child (GTK_WINDOW (window)), source);
   {
-    g_autoptr(GdkTexture) texture = render_widget (window);
+    g_autoptr(GdkTexture) texture = gui_test_render_widget (window);
 
     save_screenshot (texture, "basemap-mbtiles-z3");
     assert_colour_at (texture, 128, 128, quarter_colour (tile_colour (2, 1, 1)),
@@ -533,7 +467,7 @@ test_xyz_offline (void)
   guint n_requests;
   double seconds;
 
-  restore_system_data_dirs ();
+  gui_test_restore_system_data_dirs ();
 
   fetcher = pct_tile_fetcher_new (ts->url_template, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -550,7 +484,7 @@ test_xyz_offline (void)
   wait_for_tiles (map, source);
   g_assert_cmpint (pct_tile_fetcher_get_state (fetcher), ==, PCT_TILE_FETCHER_STATE_ONLINE);
   {
-    g_autoptr(GdkTexture) texture = render_widget (window);
+    g_autoptr(GdkTexture) texture = gui_test_render_widget (window);
 
     save_screenshot (texture, "basemap-xyz-online");
     assert_quadrants (texture, "Tile server");
@@ -559,14 +493,14 @@ test_xyz_offline (void)
   g_assert_cmpuint (n_requests, >=, 4);
 
   /* Let the cache writes land before the server goes. */
-  iterate_for (300);
+  gui_test_iterate_for (300);
   tile_server_stop (ts);
 
   replace_layer (window, source, &layer);
   seconds = wait_for_tiles (map, source);
   g_assert_cmpint (pct_tile_fetcher_get_state (fetcher), ==, PCT_TILE_FETCHER_STATE_OFFLINE);
   {
-    g_autoptr(GdkTexture) texture = render_widget (window);
+    g_autoptr(GdkTexture) texture = gui_test_render_widget (window);
 
     save_screenshot (texture, "basemap-xyz-offline-cached");
     assert_quadrants (texture, "Tile server gone, tiles from the cache");
@@ -577,7 +511,7 @@ test_xyz_offline (void)
   set_zoom (window, 3);
   seconds = wait_for_tiles (map, source);
   {
-    g_autoptr(GdkTexture) texture = render_widget (window);
+    g_autoptr(GdkTexture) texture = gui_test_render_widget (window);
 
     save_screenshot (texture, "basemap-xyz-offline-missing");
     assert_missing_at (texture, 40, 40, "Tile server gone, tile never fetched");
@@ -613,15 +547,15 @@ fetch_now (PctTileFetcher *fetcher,
            FetchDone      *done)
 {
   static guint column;
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + GUI_TEST_WAIT_SECONDS * G_USEC_PER_SEC;
 
   done->done = FALSE;
   pct_tile_fetcher_fetch_async (fetcher, 12, column++, 0, NULL, fetched_cb, done);
   while (!done->done)
     {
       if (g_get_monotonic_time () > deadline)
-        g_error ("A fetch did not finish within %d s", WAIT_SECONDS);
-      iterate_for (10);
+        g_error ("A fetch did not finish within %d s", GUI_TEST_WAIT_SECONDS);
+      gui_test_iterate_for (10);
     }
 }
 
@@ -630,13 +564,14 @@ static ShumateMapSource *
 wait_for_basemap (PctMapView       *view,
                   ShumateMapSource *old)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + GUI_TEST_WAIT_SECONDS * G_USEC_PER_SEC;
 
   while (pct_map_view_get_basemap (view) == old)
     {
       if (g_get_monotonic_time () > deadline)
-        g_error ("The settings did not change the map's basemap within %d s", WAIT_SECONDS);
-      iterate_for (10);
+        g_error ("The settings did not change the map's basemap within %d s",
+                 GUI_TEST_WAIT_SECONDS);
+      gui_test_iterate_for (10);
     }
   return pct_map_view_get_basemap (view);
 }
@@ -652,7 +587,7 @@ test_settings (void)
   GtkWidget *window;
   PctMapView *view;
 
-  restore_system_data_dirs ();
+  gui_test_restore_system_data_dirs ();
   path = make_mbtiles ();
 
   /* The built-in basemap is the map view's own. */
@@ -712,7 +647,7 @@ test_settings (void)
   pct_map_view_go_to (view, 0, 0, 2);
   wait_for_tiles (GTK_WIDGET (view), PCT_BASEMAP (source));
   {
-    g_autoptr(GdkTexture) texture = render_widget (window);
+    g_autoptr(GdkTexture) texture = gui_test_render_widget (window);
 
     /* With the file's attribution in the corner. */
     save_screenshot (texture, "basemap-map-view-mbtiles");
@@ -769,10 +704,7 @@ static GtkWidget *
 template_child (GtkWidget  *dialog,
                 const char *name)
 {
-  GObject *child = gtk_widget_get_template_child (dialog, PCT_TYPE_PREFERENCES_DIALOG, name);
-
-  g_assert_nonnull (child);
-  return GTK_WIDGET (child);
+  return gui_test_template_child (dialog, PCT_TYPE_PREFERENCES_DIALOG, name);
 }
 
 static void
@@ -780,14 +712,14 @@ wait_for_status (GtkWidget  *dialog,
                  const char *prefix)
 {
   AdwActionRow *row = ADW_ACTION_ROW (template_child (dialog, "status_row"));
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + GUI_TEST_WAIT_SECONDS * G_USEC_PER_SEC;
 
   while (!g_str_has_prefix (adw_action_row_get_subtitle (row), prefix))
     {
       if (g_get_monotonic_time () > deadline)
         g_error ("The server status still says “%s”, not “%s…”",
                  adw_action_row_get_subtitle (row), prefix);
-      iterate_for (20);
+      gui_test_iterate_for (20);
     }
 }
 
@@ -800,7 +732,7 @@ test_preferences (void)
   GtkWidget *parent;
   GtkWidget *dialog;
 
-  restore_system_data_dirs ();
+  gui_test_restore_system_data_dirs ();
   path = make_mbtiles ();
 
   parent = gtk_window_new ();
@@ -814,20 +746,20 @@ test_preferences (void)
   pct_preferences_dialog_present (GTK_WINDOW (parent));
   g_assert_true (g_object_get_data (G_OBJECT (parent), "pct-preferences-dialog") == dialog);
 
-  iterate_for (300);
+  gui_test_iterate_for (300);
   g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (template_child (dialog,
                                                                                 "builtin_check"))));
   g_assert_false (gtk_widget_get_visible (template_child (dialog, "mbtiles_group")));
   g_assert_false (gtk_widget_get_visible (template_child (dialog, "xyz_group")));
   {
-    g_autoptr(GdkTexture) texture = render_widget (dialog);
+    g_autoptr(GdkTexture) texture = gui_test_render_widget (dialog);
 
     save_screenshot (texture, "preferences-builtin");
   }
 
   /* Choosing a radio row writes the setting. */
   gtk_widget_activate (template_child (dialog, "mbtiles_check"));
-  iterate_for (100);
+  gui_test_iterate_for (100);
   {
     g_autofree char *kind = g_settings_get_string (settings, "basemap");
 
@@ -835,16 +767,16 @@ test_preferences (void)
   }
   g_assert_true (gtk_widget_get_visible (template_child (dialog, "mbtiles_group")));
   g_settings_set_string (settings, "mbtiles-path", path);
-  iterate_for (300);
+  gui_test_iterate_for (300);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (template_child (dialog,
                                                                                 "mbtiles_file_row"))),
                    ==, path);
   g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (
                                      ADW_ACTION_ROW (template_child (dialog, "mbtiles_info_row"))),
                                    "Test Survey 2026") ||
-                 g_strcmp0 (screenshot_suffix (), "C") != 0);
+                 g_strcmp0 (gui_test_language (), "C") != 0);
   {
-    g_autoptr(GdkTexture) texture = render_widget (dialog);
+    g_autoptr(GdkTexture) texture = gui_test_render_widget (dialog);
 
     save_screenshot (texture, "preferences-mbtiles");
   }
@@ -855,9 +787,9 @@ test_preferences (void)
 
     g_assert_true (g_file_set_contents (text, "Shopping list: tea, rice, batteries.\n", -1, NULL));
     g_settings_set_string (settings, "mbtiles-path", text);
-    iterate_for (300);
+    gui_test_iterate_for (300);
     {
-      g_autoptr(GdkTexture) texture = render_widget (dialog);
+      g_autoptr(GdkTexture) texture = gui_test_render_widget (dialog);
 
       save_screenshot (texture, "preferences-mbtiles-bad");
     }
@@ -866,17 +798,17 @@ test_preferences (void)
   /* A tile server that answers. */
   g_settings_set_string (settings, "xyz-url-template", ts->url_template);
   g_settings_set_string (settings, "basemap", "xyz");
-  iterate_for (100);
+  gui_test_iterate_for (100);
   g_assert_true (gtk_widget_get_visible (template_child (dialog, "xyz_group")));
   g_assert_false (gtk_widget_get_visible (template_child (dialog, "mbtiles_group")));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (template_child (dialog, "url_row"))), ==,
                    ts->url_template);
-  if (g_strcmp0 (screenshot_suffix (), "C") == 0)
+  if (g_strcmp0 (gui_test_language (), "C") == 0)
     wait_for_status (dialog, "Online");
   /* The entry row's title slides up when it gets its text. */
-  iterate_for (1000);
+  gui_test_iterate_for (1000);
   {
-    g_autoptr(GdkTexture) texture = render_widget (dialog);
+    g_autoptr(GdkTexture) texture = gui_test_render_widget (dialog);
 
     save_screenshot (texture, "preferences-xyz-online");
   }
@@ -884,12 +816,12 @@ test_preferences (void)
   /* And once it has gone. */
   tile_server_stop (ts);
   gtk_widget_activate_action (dialog, "prefs.check-server", NULL);
-  if (g_strcmp0 (screenshot_suffix (), "C") == 0)
+  if (g_strcmp0 (gui_test_language (), "C") == 0)
     wait_for_status (dialog, "Offline");
   else
-    iterate_for (1000);
+    gui_test_iterate_for (1000);
   {
-    g_autoptr(GdkTexture) texture = render_widget (dialog);
+    g_autoptr(GdkTexture) texture = gui_test_render_widget (dialog);
 
     save_screenshot (texture, "preferences-xyz-offline");
   }
@@ -899,24 +831,24 @@ test_preferences (void)
     GtkWidget *url_row = template_child (dialog, "url_row");
 
     gtk_editable_set_text (GTK_EDITABLE (url_row), "https://tiles.example.org/{z}/{x}.png");
-    iterate_for (100);
+    gui_test_iterate_for (100);
     g_assert_true (gtk_widget_has_css_class (url_row, "error"));
     g_signal_emit_by_name (url_row, "apply");
-    iterate_for (100);
+    gui_test_iterate_for (100);
     {
       g_autofree char *kept = g_settings_get_string (settings, "xyz-url-template");
 
       g_assert_cmpstr (kept, ==, ts->url_template);
     }
     {
-      g_autoptr(GdkTexture) texture = render_widget (dialog);
+      g_autoptr(GdkTexture) texture = gui_test_render_widget (dialog);
 
       save_screenshot (texture, "preferences-xyz-invalid");
     }
   }
 
   gtk_window_close (GTK_WINDOW (dialog));
-  iterate_for (100);
+  gui_test_iterate_for (100);
   g_assert_null (g_object_get_data (G_OBJECT (parent), "pct-preferences-dialog"));
   gtk_window_destroy (GTK_WINDOW (parent));
 }
@@ -925,34 +857,12 @@ int
 main (int   argc,
       char *argv[])
 {
-  const char *localedir = g_getenv ("PRECINCT_LOCALEDIR");
-
-  if (g_getenv ("XDG_DATA_DIRS") != NULL && *g_getenv ("XDG_DATA_DIRS") != '\0')
-    system_data_dirs = g_strdup (g_getenv ("XDG_DATA_DIRS"));
-  else
-    system_data_dirs = g_strdup ("/usr/local/share/:/usr/share/");
-
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  restore_system_data_dirs ();
-
-  g_setenv ("GTK_A11Y", "none", TRUE);
   /* The tile server is on this machine: no proxy, and no desktop proxy
    * settings to look up. */
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
 
-  if (!gtk_init_check ())
-    {
-      g_print ("Bail out! No display\n");
-      g_printerr ("No display: these tests need an X server. Run them with\n"
-                  "  xvfb-run -a meson test --suite gui\n");
-      return EXIT_FAILURE;
-    }
-  adw_init ();
+  if (!gui_test_init (&argc, &argv))
+    return EXIT_FAILURE;
 
   g_test_add_func ("/basemaps/mbtiles", test_mbtiles);
   g_test_add_func ("/basemaps/xyz-offline", test_xyz_offline);

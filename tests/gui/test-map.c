@@ -7,8 +7,10 @@
  * checks read the pixels the screen would show: a building's centre has
  * the colour of its use, an address point the address colour where it
  * projects, and a layer switched off leaves the basemap's pixels. A click
- * on an address reports that address; the keys move the map; a change
- * written to the store by another connection shows without a restart.
+ * on an address, a real one through the X server, reports that address;
+ * the keys move the map; a change written to the store by another
+ * connection shows without a restart; a place left and come back to looks
+ * the same.
  * Screenshots of every zoom band go to G_TEST_BUILDDIR for a person to
  * look at; run at GDK_SCALE=2 they are the high-density ones.
  */
@@ -17,12 +19,9 @@
 
 #include "config.h"
 
-#include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <locale.h>
 #include <math.h>
 
-#include "pct-generator.h"
+#include "gui-test-common.h"
 #include "pct-geo.h"
 #include "pct-layers-popover.h"
 #include "pct-map-view.h"
@@ -33,13 +32,7 @@
 #define REFERENCE_TIME 1767196800  /* 2026-01-01 00:00 +08:00 */
 #define SEED 20260101
 
-/* Long enough for a loaded machine; a hang fails instead of waiting for
- * meson's timeout. */
-#define WAIT_SECONDS 60
-
-static char *district_dir;
 static char *district_path;
-static char *system_data_dirs;
 static PctStore *store;
 static GtkWindow *window;
 static PctMapView *view;
@@ -55,43 +48,10 @@ typedef struct
 } Activation;
 
 static void
-iterate_for (guint milliseconds)
-{
-  gint64 until = g_get_monotonic_time () + milliseconds * 1000;
-
-  while (g_get_monotonic_time () < until)
-    {
-      while (g_main_context_pending (NULL) && g_get_monotonic_time () < until)
-        g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-}
-
-/* Until every tile in view is drawn, checked several frames in a row. */
-static void
-wait_for_map (void)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-  guint quiet = 0;
-
-  while (quiet < 5)
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("The map did not finish drawing its tiles within %d s", WAIT_SECONDS);
-
-      iterate_for (20);
-      if (pct_map_view_get_loading (view) || gtk_widget_get_width (GTK_WIDGET (view)) == 0)
-        quiet = 0;
-      else
-        quiet++;
-    }
-}
-
-static void
 set_layers (const char * const *names)
 {
   g_settings_set_strv (settings, "visible-layers", names);
-  wait_for_map ();
+  gui_test_wait_for_map (view);
 }
 
 /* Jumps (no flight) to a place at a whole zoom level. */
@@ -105,44 +65,18 @@ show_place (double lat,
   shumate_map_stop_go_to (pct_map_view_get_map (view));
   shumate_viewport_set_zoom_level (viewport, zoom);
   shumate_map_center_on (pct_map_view_get_map (view), lat, lon);
-  wait_for_map ();
-}
-
-static GdkTexture *
-render_view (void)
-{
-  GtkWidget *widget = GTK_WIDGET (view);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int scale = gtk_widget_get_scale_factor (widget);
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-
-  gtk_snapshot_scale (snapshot, scale, scale);
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-
-  return gsk_renderer_render_texture (renderer, node,
-                                      &GRAPHENE_RECT_INIT (0, 0, width * scale, height * scale));
+  gui_test_wait_for_map (view);
 }
 
 static void
 save_screenshot (const char *name)
 {
-  g_autoptr(GdkTexture) texture = render_view ();
+  g_autoptr(GdkTexture) texture = gui_test_render_widget (GTK_WIDGET (view));
   int scale = gtk_widget_get_scale_factor (GTK_WIDGET (view));
   g_autofree char *file = g_strdup_printf ("screenshot-map-%s%s.png", name,
                                            scale > 1 ? "@2x" : "");
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
 
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Screenshot: %s", path);
+  gui_test_save_png (texture, file);
 }
 
 /* The 0xRRGGBB at a point of the view in logical pixels. */
@@ -150,46 +84,10 @@ static guint32
 view_pixel (double x,
             double y)
 {
-  g_autoptr(GdkTexture) texture = render_view ();
+  g_autoptr(GdkTexture) texture = gui_test_render_widget (GTK_WIDGET (view));
   int scale = gtk_widget_get_scale_factor (GTK_WIDGET (view));
-  int width = gdk_texture_get_width (texture);
-  int height = gdk_texture_get_height (texture);
-  gsize stride = (gsize) width * 4;
-  g_autofree guint32 *pixels = g_malloc (stride * height);
-  int px = (int) floor (x * scale);
-  int py = (int) floor (y * scale);
-  guint32 argb;
 
-  g_assert_cmpint (px, >=, 0);
-  g_assert_cmpint (px, <, width);
-  g_assert_cmpint (py, >=, 0);
-  g_assert_cmpint (py, <, height);
-
-  gdk_texture_download (texture, (guchar *) pixels, stride);
-  argb = pixels[py * width + px];
-  g_assert_cmphex (argb >> 24, ==, 0xff);
-
-  return argb & 0xffffff;
-}
-
-static gboolean
-colour_near (guint32 actual,
-             guint32 expected,
-             int     tolerance)
-{
-  for (int shift = 0; shift <= 16; shift += 8)
-    if (ABS ((int) ((actual >> shift) & 0xff) - (int) ((expected >> shift) & 0xff)) > tolerance)
-      return FALSE;
-  return TRUE;
-}
-
-static void
-assert_colour_near (guint32     actual,
-                    guint32     expected,
-                    const char *what)
-{
-  if (!colour_near (actual, expected, 6))
-    g_error ("%s: pixel is #%06x, expected #%06x", what, actual, expected);
+  return gui_test_texture_pixel (texture, (int) floor (x * scale), (int) floor (y * scale));
 }
 
 static void
@@ -324,11 +222,11 @@ test_building_colour (void)
   set_layers (buildings);
   show_place (lat, lon, 16);
   project (lat, lon, &x, &y);
-  assert_colour_near (view_pixel (x, y), PCT_TILE_COLOR_RESIDENTIAL, "building layer");
+  gui_test_assert_colour_near (view_pixel (x, y), PCT_TILE_COLOR_RESIDENTIAL, 6, "building layer");
 
   /* Off through the settings: the basemap's own footprint shows. */
   set_layers (none);
-  assert_colour_near (view_pixel (x, y), PCT_TILE_COLOR_BUILDING, "building layer off");
+  gui_test_assert_colour_near (view_pixel (x, y), PCT_TILE_COLOR_BUILDING, 6, "building layer off");
 
   /* On again through the popover's switch, live. */
   popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (
@@ -337,9 +235,10 @@ test_building_colour (void)
   check = pct_layers_popover_get_switch (PCT_LAYERS_POPOVER (popover), PCT_LAYER_BUILDINGS);
   g_assert_false (gtk_check_button_get_active (check));
   gtk_check_button_set_active (check, TRUE);
-  wait_for_map ();
+  gui_test_wait_for_map (view);
   g_assert_true (pct_map_view_get_layer_visible (view, PCT_LAYER_BUILDINGS));
-  assert_colour_near (view_pixel (x, y), PCT_TILE_COLOR_RESIDENTIAL, "building layer back");
+  gui_test_assert_colour_near (view_pixel (x, y), PCT_TILE_COLOR_RESIDENTIAL, 6,
+                               "building layer back");
 
   {
     g_auto(GStrv) names = g_settings_get_strv (settings, "visible-layers");
@@ -376,12 +275,13 @@ test_address_point_and_click (void)
   set_layers (addresses);
   show_place (lat, lon, 17);
   project (lat, lon, &x, &y);
-  assert_colour_near (view_pixel (x, y), PCT_TILE_COLOR_ADDRESS, "address point");
+  gui_test_assert_colour_near (view_pixel (x, y), PCT_TILE_COLOR_ADDRESS, 6, "address point");
 
-  /* A click on it, a little off centre as fingers are, reports it. */
+  /* A click on it, a little off centre as fingers are, reports it: a
+   * real one, through the X server and GTK's gestures. */
   handler = g_signal_connect (view, "feature-activated", G_CALLBACK (feature_activated_cb),
                               &activation);
-  g_assert_true (pct_map_view_activate_at (view, x + 2, y - 2));
+  gui_test_click (GTK_WIDGET (view), x + 2, y - 2, GDK_BUTTON_PRIMARY);
   g_assert_cmpuint (activation.count, ==, 1);
   g_assert_cmpuint (activation.layer, ==, PCT_LAYER_ADDRESSES);
   g_assert_cmpint (activation.id, ==, id);
@@ -390,9 +290,10 @@ test_address_point_and_click (void)
 
   /* Selected, it wears the ring; the pick still goes through the ring. */
   pct_map_view_select (view, activation.layer, activation.id, activation.lat, activation.lon);
-  wait_for_map ();
+  gui_test_wait_for_map (view);
   save_screenshot ("selected");
-  g_assert_true (pct_map_view_activate_at (view, x, y));
+  gui_test_click (GTK_WIDGET (view), x, y, GDK_BUTTON_PRIMARY);
+  g_assert_cmpuint (activation.count, ==, 2);
   g_assert_cmpint (activation.id, ==, id);
   pct_map_view_select (view, PCT_N_LAYERS, 0, 0, 0);
   g_assert_false (pct_map_view_get_selected (view, NULL, NULL));
@@ -400,11 +301,58 @@ test_address_point_and_click (void)
   /* With the layer off, the address is not there to click, and its
    * pixel is the basemap's again. */
   set_layers (none);
-  g_assert_false (pct_map_view_activate_at (view, x, y));
+  gui_test_click (GTK_WIDGET (view), x, y, GDK_BUTTON_PRIMARY);
   g_assert_cmpuint (activation.count, ==, 2);
-  g_assert_false (colour_near (view_pixel (x, y), PCT_TILE_COLOR_ADDRESS, 30));
+  g_assert_false (pct_map_view_activate_at (view, x, y));
+  g_assert_false (gui_test_colour_near (view_pixel (x, y), PCT_TILE_COLOR_ADDRESS, 30));
 
   g_signal_handler_disconnect (view, handler);
+}
+
+/* A place left and come back to looks the same. Once two other views
+ * have been drawn, its tiles were put away (their textures let go of and
+ * their pixels packed, see pct_tile_source_release_undrawn()) and are
+ * drawn again from what was kept. */
+static void
+test_revisit (void)
+{
+  static const char * const layers[] = { "addresses", "buildings", "grids", NULL };
+  g_autoptr(GdkTexture) before = NULL;
+  g_autoptr(GdkTexture) after = NULL;
+  g_autofree guchar *before_pixels = NULL;
+  g_autofree guchar *after_pixels = NULL;
+  g_autoptr(GError) error = NULL;
+  PctBBox extent;
+  double lat, lon;
+  gsize stride;
+  int width, height;
+
+  g_assert_true (pct_store_get_extent (store, &extent, &error));
+  g_assert_no_error (error);
+  find_building (&lat, &lon);
+
+  set_layers (layers);
+  show_place (lat, lon, 16);
+  before = gui_test_render_widget (GTK_WIDGET (view));
+
+  show_place (extent.min_lat, extent.min_lon, 16);
+  show_place (extent.max_lat, extent.max_lon, 16);
+  /* The packing runs in a worker; it takes milliseconds. */
+  gui_test_iterate_for (500);
+
+  show_place (lat, lon, 16);
+  after = gui_test_render_widget (GTK_WIDGET (view));
+
+  width = gdk_texture_get_width (before);
+  height = gdk_texture_get_height (before);
+  g_assert_cmpint (gdk_texture_get_width (after), ==, width);
+  g_assert_cmpint (gdk_texture_get_height (after), ==, height);
+  stride = (gsize) width * 4;
+  before_pixels = g_malloc (stride * height);
+  after_pixels = g_malloc (stride * height);
+  gdk_texture_download (before, before_pixels, stride);
+  gdk_texture_download (after, after_pixels, stride);
+  g_assert_cmpmem (after_pixels, stride * height, before_pixels, stride * height);
 }
 
 /* Every zoom band with every layer, for a person to look at. */
@@ -439,7 +387,7 @@ static void
 activate (const char *action)
 {
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), action, NULL));
-  wait_for_map ();
+  gui_test_wait_for_map (view);
 }
 
 /* The zoom animates; it must arrive, and exactly. */
@@ -447,14 +395,14 @@ static void
 wait_for_zoom (double zoom)
 {
   ShumateViewport *viewport = pct_map_view_get_viewport (view);
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + GUI_TEST_WAIT_SECONDS * G_USEC_PER_SEC;
 
   while (fabs (shumate_viewport_get_zoom_level (viewport) - zoom) > 1e-6)
     {
       if (g_get_monotonic_time () > deadline)
         g_error ("The zoom stayed at %g instead of reaching %g",
                  shumate_viewport_get_zoom_level (viewport), zoom);
-      iterate_for (20);
+      gui_test_iterate_for (20);
     }
 }
 
@@ -513,7 +461,8 @@ test_store_change (void)
   set_layers (buildings);
   show_place (lat, lon, 16);
   project (lat, lon, &x, &y);
-  assert_colour_near (view_pixel (x, y), PCT_TILE_COLOR_RESIDENTIAL, "before the change");
+  gui_test_assert_colour_near (view_pixel (x, y), PCT_TILE_COLOR_RESIDENTIAL, 6,
+                               "before the change");
 
   writer = pct_store_open (district_path, PCT_STORE_OPEN_DEFAULT, &error);
   g_assert_no_error (error);
@@ -525,12 +474,12 @@ test_store_change (void)
   g_assert_no_error (error);
 
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (!colour_near (view_pixel (x, y), PCT_TILE_COLOR_OFFICE, 6))
+  while (!gui_test_colour_near (view_pixel (x, y), PCT_TILE_COLOR_OFFICE, 6))
     {
       if (g_get_monotonic_time () > deadline)
         g_error ("The map did not show the building's new use within 10 s");
-      iterate_for (100);
-      wait_for_map ();
+      gui_test_iterate_for (100);
+      gui_test_wait_for_map (view);
     }
 
   /* Back as it was, for the other tests. */
@@ -540,12 +489,12 @@ test_store_change (void)
   sqlite3_bind_int64 (stmt, 1, id);
   g_assert_true (pct_store_step_done (writer, stmt, &error));
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (!colour_near (view_pixel (x, y), PCT_TILE_COLOR_RESIDENTIAL, 6))
+  while (!gui_test_colour_near (view_pixel (x, y), PCT_TILE_COLOR_RESIDENTIAL, 6))
     {
       if (g_get_monotonic_time () > deadline)
         g_error ("The map did not show the building's use restored within 10 s");
-      iterate_for (100);
-      wait_for_map ();
+      gui_test_iterate_for (100);
+      gui_test_wait_for_map (view);
     }
 }
 
@@ -570,45 +519,14 @@ test_basemap (void)
   source = SHUMATE_MAP_SOURCE (pct_tile_source_new (district_path, PCT_TILE_LAYER_GRIDS));
   shumate_map_source_set_license (source, "© Test Tiles");
   pct_map_view_set_basemap (view, source);
-  wait_for_map ();
+  gui_test_wait_for_map (view);
   g_assert_true (pct_map_view_get_basemap (view) == source);
   g_assert_cmpstr (gtk_label_get_text (label), ==, "© Test Tiles");
 
   pct_map_view_set_basemap (view, NULL);
-  wait_for_map ();
+  gui_test_wait_for_map (view);
   g_assert_null (pct_map_view_get_basemap (view));
   g_assert_cmpstr (gtk_label_get_text (label), ==, builtin);
-}
-
-static void
-generate_district (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PctStore) generated = NULL;
-
-  district_dir = g_dir_make_tmp ("test-map-XXXXXX", &error);
-  g_assert_no_error (error);
-  district_path = g_build_filename (district_dir, "district.db", NULL);
-
-  generated = pct_store_open (district_path, PCT_STORE_OPEN_CREATE | PCT_STORE_OPEN_BULK, &error);
-  g_assert_no_error (error);
-  g_assert_true (pct_generate_district (generated, PCT_DISTRICT_SMALL, SEED, REFERENCE_TIME,
-                                        NULL, NULL, &error));
-  g_assert_no_error (error);
-}
-
-static void
-remove_district (void)
-{
-  const char *suffixes[] = { "", "-wal", "-shm" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *path = g_strconcat (district_path, suffixes[i], NULL);
-
-      g_remove (path);
-    }
-  g_rmdir (district_dir);
 }
 
 int
@@ -616,52 +534,27 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GError) error = NULL;
-  PctBBox extent;
   int status;
 
-  if (g_getenv ("XDG_DATA_DIRS") != NULL && *g_getenv ("XDG_DATA_DIRS") != '\0')
-    system_data_dirs = g_strdup (g_getenv ("XDG_DATA_DIRS"));
-  else
-    system_data_dirs = g_strdup ("/usr/local/share/:/usr/share/");
+  if (!gui_test_init (&argc, &argv))
+    return EXIT_FAILURE;
 
-  setlocale (LC_ALL, "");
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-
-  /* The icon theme and the MIME database live in the system data dirs. */
-  g_setenv ("XDG_DATA_DIRS", system_data_dirs, TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
-
-  if (!gtk_init_check ())
-    {
-      /* Failing, not skipping: a display test that quietly does nothing
-       * hides a broken setup. */
-      g_print ("Bail out! No display\n");
-      g_printerr ("No display: these tests need an X server. Run them with\n"
-                  "  xvfb-run -a meson test --suite gui\n");
-      return EXIT_FAILURE;
-    }
-
-  generate_district ();
+  district_path = gui_test_generate_district (SEED, REFERENCE_TIME);
   store = pct_store_open (district_path, PCT_STORE_OPEN_DEFAULT, &error);
   g_assert_no_error (error);
-  g_assert_true (pct_store_get_extent (store, &extent, &error));
 
   settings = g_settings_new (BASE_APP_ID);
-  window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_default_size (window, 800, 600);
-  view = PCT_MAP_VIEW (pct_map_view_new ());
-  gtk_window_set_child (window, GTK_WIDGET (view));
+  window = gui_test_map_window_new (800, 600, &view);
   gtk_window_present (window);
-  pct_map_view_set_store (view, store);
-  pct_map_view_set_district (view, &extent);
-  pct_map_view_show_district (view);
-  wait_for_map ();
+  gui_test_show_district (view, store);
+  gui_test_wait_for_map (view);
 
   g_test_add_func ("/map/building-colour", test_building_colour);
   g_test_add_func ("/map/address-point-and-click", test_address_point_and_click);
   g_test_add_func ("/map/keyboard", test_keyboard);
   g_test_add_func ("/map/store-change", test_store_change);
   g_test_add_func ("/map/basemap", test_basemap);
+  g_test_add_func ("/map/revisit", test_revisit);
   g_test_add_func ("/map/screenshots", test_screenshots);
 
   status = g_test_run ();
@@ -669,10 +562,8 @@ main (int   argc,
   gtk_window_destroy (window);
   g_clear_object (&settings);
   g_clear_object (&store);
-  remove_district ();
-  g_free (district_dir);
+  gui_test_remove_district (district_path);
   g_free (district_path);
-  g_free (system_data_dirs);
 
   return status;
 }

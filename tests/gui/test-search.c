@@ -17,144 +17,52 @@
 
 #include "config.h"
 
-#include <adwaita.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <locale.h>
 #include <math.h>
 
+#include "gui-test-common.h"
 #include "pct-application.h"
-#include "pct-generator.h"
 #include "pct-geo.h"
 #include "pct-validate.h"
 #include "pct-window.h"
 
-typedef void (*WindowTestFunc) (PctWindow *window);
-
-typedef struct
-{
-  WindowTestFunc  func;
-  PctWindow      *window;
-  gboolean        ran;
-} AppRun;
-
-static char *district_dir;
 static char *district_path;
-static char *system_data_dirs;
 /* A read-only connection for working out what the window should show. */
 static PctStore *store;
 
-#define WAIT_SECONDS 60
-#define REFERENCE_TIME 1767196800  /* 2026-01-01 00:00 +08:00 */
-
-static const char *
-screenshot_suffix (void)
+typedef struct
 {
-  const char *language = g_getenv ("LANGUAGE");
+  PctMapView *view;
+  double      lat;
+  double      lon;
+  double      zoom;
+} MapState;
 
-  return language != NULL && *language != '\0' ? language : "C";
-}
-
-static void
-iterate_for (guint milliseconds)
-{
-  gint64 until = g_get_monotonic_time () + milliseconds * 1000;
-
-  while (g_get_monotonic_time () < until)
-    {
-      while (g_main_context_pending (NULL) && g_get_monotonic_time () < until)
-        g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition   condition,
-            gpointer    data,
-            const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Waited %d s for %s", WAIT_SECONDS, what);
-      iterate_for (10);
-    }
-}
-
+/* No tile pending and no animation moving the view since the last look. */
 static gboolean
-store_loaded (gpointer data)
+map_still (gpointer data)
 {
-  return pct_window_get_store (data) != NULL;
+  MapState *state = data;
+  ShumateViewport *viewport = pct_map_view_get_viewport (state->view);
+  double lat = shumate_location_get_latitude (SHUMATE_LOCATION (viewport));
+  double lon = shumate_location_get_longitude (SHUMATE_LOCATION (viewport));
+  double zoom = shumate_viewport_get_zoom_level (viewport);
+  gboolean still = !pct_map_view_get_loading (state->view) &&
+                   gtk_widget_get_width (GTK_WIDGET (state->view)) > 0 &&
+                   lat == state->lat && lon == state->lon && zoom == state->zoom;
+
+  state->lat = lat;
+  state->lon = lon;
+  state->zoom = zoom;
+  return still;
 }
 
-/* Several quiet checks in a row, a frame apart: no tile pending and no
- * animation moving the view. */
 static void
 wait_for_map (PctMapView *view)
 {
-  ShumateViewport *viewport = pct_map_view_get_viewport (view);
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-  double last_lat = NAN, last_lon = NAN, last_zoom = NAN;
-  guint quiet = 0;
+  MapState state = { view, NAN, NAN, NAN };
 
-  while (quiet < 5)
-    {
-      double lat, lon, zoom;
-
-      if (g_get_monotonic_time () > deadline)
-        g_error ("The map did not settle within %d s", WAIT_SECONDS);
-
-      iterate_for (20);
-      lat = shumate_location_get_latitude (SHUMATE_LOCATION (viewport));
-      lon = shumate_location_get_longitude (SHUMATE_LOCATION (viewport));
-      zoom = shumate_viewport_get_zoom_level (viewport);
-
-      if (pct_map_view_get_loading (view) || gtk_widget_get_width (GTK_WIDGET (view)) == 0 ||
-          lat != last_lat || lon != last_lon || zoom != last_zoom)
-        quiet = 0;
-      else
-        quiet++;
-      last_lat = lat;
-      last_lon = lon;
-      last_zoom = zoom;
-    }
-}
-
-static GtkWidget *
-template_child (PctWindow  *window,
-                const char *name)
-{
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (window), PCT_TYPE_WINDOW, name);
-
-  g_assert_nonnull (child);
-  return GTK_WIDGET (child);
-}
-
-static GdkTexture *
-render_widget (GtkWidget *widget)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int scale = gtk_widget_get_scale_factor (widget);
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-
-  gtk_snapshot_scale (snapshot, scale, scale);
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-
-  return gsk_renderer_render_texture (renderer, node,
-                                      &GRAPHENE_RECT_INIT (0, 0, width * scale, height * scale));
+  gui_test_wait_quiet (map_still, &state, "the map to settle");
 }
 
 static cairo_surface_t *
@@ -183,14 +91,14 @@ save_screenshot (PctWindow  *window,
   g_autoptr(GdkTexture) texture = NULL;
   int scale = gtk_widget_get_scale_factor (GTK_WIDGET (window));
   g_autofree char *scale_suffix = scale > 1 ? g_strdup_printf ("@%dx", scale) : g_strdup ("");
-  g_autofree char *file = g_strdup_printf ("screenshot-%s-%s%s.png", name, screenshot_suffix (),
+  g_autofree char *file = g_strdup_printf ("screenshot-%s-%s%s.png", name, gui_test_language (),
                                            scale_suffix);
   g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
   cairo_surface_t *surface;
 
   /* A popover just shown has not drawn its first frame yet. */
-  iterate_for (300);
-  texture = render_widget (GTK_WIDGET (window));
+  gui_test_iterate_for (300);
+  texture = gui_test_render_widget (GTK_WIDGET (window));
   surface = texture_to_surface (texture);
 
   if (gtk_widget_get_mapped (popover))
@@ -198,7 +106,7 @@ save_screenshot (PctWindow  *window,
       /* The popover's contents (frame and all): a native widget itself
        * does not draw into a paintable. */
       GtkWidget *contents = gtk_widget_get_first_child (popover);
-      g_autoptr(GdkTexture) popover_texture = render_widget (contents);
+      g_autoptr(GdkTexture) popover_texture = gui_test_render_widget (contents);
       cairo_surface_t *popover_surface = texture_to_surface (popover_texture);
       GdkSurface *popup = gtk_native_get_surface (GTK_NATIVE (popover));
       graphene_point_t origin;
@@ -286,7 +194,7 @@ static void
 type_search (PctWindow  *window,
              const char *text)
 {
-  GtkSearchEntry *entry = GTK_SEARCH_ENTRY (template_child (window, "search_entry"));
+  GtkSearchEntry *entry = GTK_SEARCH_ENTRY (gui_test_window_child (window, "search_entry"));
 
   /* Ctrl+F. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL));
@@ -298,7 +206,7 @@ type_search (PctWindow  *window,
   }
 
   gtk_editable_set_text (GTK_EDITABLE (entry), text);
-  wait_until (search_settled, window, "search results");
+  gui_test_wait_until (search_settled, window, "search results");
 }
 
 static guint
@@ -340,7 +248,7 @@ static void
 press_key (PctWindow *window,
            guint      keyval)
 {
-  GtkWidget *entry = template_child (window, "search_entry");
+  GtkWidget *entry = gui_test_window_child (window, "search_entry");
   g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (entry);
   gboolean handled = FALSE;
 
@@ -360,7 +268,7 @@ static gboolean
 details_shown (gpointer data)
 {
   PctWindow *window = data;
-  GtkStack *sidebar = GTK_STACK (template_child (window, "sidebar_stack"));
+  GtkStack *sidebar = GTK_STACK (gui_test_window_child (window, "sidebar_stack"));
 
   return pct_details_panel_get_details (pct_window_get_details_panel (window)) != NULL &&
          g_strcmp0 (gtk_stack_get_visible_child_name (sidebar), "details") == 0 &&
@@ -370,7 +278,7 @@ details_shown (gpointer data)
 static const PctDetails *
 wait_for_details (PctWindow *window)
 {
-  wait_until (details_shown, window, "the details panel");
+  gui_test_wait_until (details_shown, window, "the details panel");
   return pct_details_panel_get_details (pct_window_get_details_panel (window));
 }
 
@@ -437,7 +345,7 @@ check_search (PctWindow *window)
   gint64 id;
   double lat, lon;
 
-  wait_until (store_loaded, window, "the store");
+  gui_test_wait_for_store (window);
   wait_for_map (view);
 
   /* A road's name finds the addresses on it, under their heading. */
@@ -472,7 +380,7 @@ check_search (PctWindow *window)
   lat = location->lat;
   lon = location->lon;
 
-  g_signal_emit_by_name (template_child (window, "search_entry"), "activate");
+  g_signal_emit_by_name (gui_test_window_child (window, "search_entry"), "activate");
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (popover)));
 
   /* The map flies there, marks it and tells about it. */
@@ -493,10 +401,11 @@ check_search (PctWindow *window)
 
   /* Escape closes the results; a second Escape empties the entry. */
   type_search (window, road);
-  g_signal_emit_by_name (template_child (window, "search_entry"), "stop-search");
+  g_signal_emit_by_name (gui_test_window_child (window, "search_entry"), "stop-search");
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (popover)));
-  g_signal_emit_by_name (template_child (window, "search_entry"), "stop-search");
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (template_child (window, "search_entry"))),
+  g_signal_emit_by_name (gui_test_window_child (window, "search_entry"), "stop-search");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (gui_test_window_child (window,
+                                                                               "search_entry"))),
                    ==, "");
 
   /* A person: their ID number masked, and Enter leads to their building. */
@@ -526,7 +435,7 @@ check_search (PctWindow *window)
       }
     g_assert_true (found);
     save_screenshot (window, "search-person");
-    g_signal_emit_by_name (template_child (window, "search_entry"), "stop-search");
+    g_signal_emit_by_name (gui_test_window_child (window, "search_entry"), "stop-search");
   }
 }
 
@@ -537,7 +446,7 @@ check_paste (PctWindow *window)
   PctSearchPopover *popover = pct_window_get_search_popover (window);
   GtkListBox *list = pct_search_popover_get_list (popover);
   PctMapView *view = pct_window_get_map_view (window);
-  GtkWidget *entry = template_child (window, "search_entry");
+  GtkWidget *entry = gui_test_window_child (window, "search_entry");
   g_autofree char *code = NULL;
   g_autofree char *pasted = NULL;
   const PctLocation *location = NULL;
@@ -546,7 +455,7 @@ check_paste (PctWindow *window)
   gint64 id;
   PctBBox extent;
 
-  wait_until (store_loaded, window, "the store");
+  gui_test_wait_for_store (window);
   wait_for_map (view);
 
   /* Coordinates inside the district, longitude first, with the comma of
@@ -643,7 +552,7 @@ show_feature (PctWindow  *window,
   g_assert_cmpint (details->layer, ==, layer);
   g_assert_cmpint (details->id, ==, id);
   assert_selected (window, layer, id);
-  iterate_for (200);
+  gui_test_iterate_for (200);
   save_screenshot (window, screenshot);
 }
 
@@ -651,7 +560,7 @@ static void
 check_details (PctWindow *window)
 {
   PctMapView *view = pct_window_get_map_view (window);
-  GtkStack *sidebar = GTK_STACK (template_child (window, "sidebar_stack"));
+  GtkStack *sidebar = GTK_STACK (gui_test_window_child (window, "sidebar_stack"));
   ShumateViewport *viewport = pct_map_view_get_viewport (view);
   const PctDetails *details;
   g_autofree char *display = NULL;
@@ -659,7 +568,7 @@ check_details (PctWindow *window)
   graphene_point_t point;
   gint64 id;
 
-  wait_until (store_loaded, window, "the store");
+  gui_test_wait_for_store (window);
   wait_for_map (view);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (sidebar), ==, "district");
 
@@ -686,7 +595,7 @@ check_details (PctWindow *window)
     g_assert_cmpstr (gtk_label_get_text (title), ==, display);
   }
   assert_selected (window, PCT_LAYER_ADDRESSES, id);
-  iterate_for (200);
+  gui_test_iterate_for (200);
   save_screenshot (window, "details-address");
 
   /* The close button clears the selection and brings the figures back. */
@@ -725,8 +634,8 @@ check_details (PctWindow *window)
   id = query_int ("SELECT grid_id FROM workers WHERE grid_id IS NOT NULL ORDER BY id LIMIT 1");
   {
     g_autoptr(GError) error = NULL;
-    g_autoptr(PctDetails) grid = pct_details_query (store, PCT_LAYER_GRIDS, id, REFERENCE_TIME,
-                                                    &error);
+    g_autoptr(PctDetails) grid = pct_details_query (store, PCT_LAYER_GRIDS, id,
+                                                    GUI_TEST_REFERENCE_TIME, &error);
 
     g_assert_no_error (error);
     show_feature (window, PCT_LAYER_GRIDS, id, grid->lat, grid->lon, "details-grid");
@@ -761,118 +670,37 @@ check_details (PctWindow *window)
 }
 
 static void
-window_added_cb (GtkApplication *app,
-                 GtkWindow      *window,
-                 AppRun         *run)
-{
-  if (run->window == NULL && PCT_IS_WINDOW (window))
-    run->window = g_object_ref (PCT_WINDOW (window));
-}
-
-static gboolean
-run_test_cb (gpointer user_data)
-{
-  AppRun *run = user_data;
-
-  if (run->window == NULL)
-    return G_SOURCE_CONTINUE;
-
-  run->func (run->window);
-  run->ran = TRUE;
-
-  if (gtk_window_get_application (GTK_WINDOW (run->window)) != NULL)
-    gtk_window_destroy (GTK_WINDOW (run->window));
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-run_app (WindowTestFunc func)
-{
-  g_autoptr(PctApplication) app = NULL;
-  AppRun run = { func, NULL, FALSE };
-  char *argv[] = { (char *) "precinct", (char *) "--db", district_path, NULL };
-  guint source_id;
-  int status;
-
-  g_setenv ("XDG_DATA_DIRS", system_data_dirs, TRUE);
-
-  app = pct_application_new ("org.precinct.Precinct.Test", G_APPLICATION_NON_UNIQUE);
-  g_signal_connect (app, "window-added", G_CALLBACK (window_added_cb), &run);
-  source_id = g_timeout_add (10, run_test_cb, &run);
-
-  status = g_application_run (G_APPLICATION (app), G_N_ELEMENTS (argv) - 1, argv);
-
-  if (!run.ran)
-    g_source_remove (source_id);
-  g_assert_cmpint (status, ==, EXIT_SUCCESS);
-  g_assert_true (run.ran);
-  g_clear_object (&run.window);
-}
-
-static void
 test_search_road (void)
 {
-  run_app (check_search);
+  gui_test_run_app (district_path, check_search);
 }
 
 static void
 test_paste (void)
 {
-  run_app (check_paste);
+  gui_test_run_app (district_path, check_paste);
 }
 
 static void
 test_details (void)
 {
-  run_app (check_details);
+  gui_test_run_app (district_path, check_details);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  const char *localedir = g_getenv ("PRECINCT_LOCALEDIR");
   g_autoptr(GError) error = NULL;
   int status;
 
-  if (g_getenv ("XDG_DATA_DIRS") != NULL && *g_getenv ("XDG_DATA_DIRS") != '\0')
-    system_data_dirs = g_strdup (g_getenv ("XDG_DATA_DIRS"));
-  else
-    system_data_dirs = g_strdup ("/usr/local/share/:/usr/share/");
-
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  g_setenv ("XDG_DATA_DIRS", system_data_dirs, TRUE);
-  g_setenv ("GTK_A11Y", "none", TRUE);
   /* Times in the details are the district's. */
   g_setenv ("TZ", "Asia/Shanghai", TRUE);
 
-  if (!gtk_init_check ())
-    {
-      g_print ("Bail out! No display\n");
-      g_printerr ("No display: these tests need an X server. Run them with\n"
-                  "  xvfb-run -a meson test --suite gui\n");
-      return EXIT_FAILURE;
-    }
-  adw_init ();
+  if (!gui_test_init (&argc, &argv))
+    return EXIT_FAILURE;
 
-  district_dir = g_dir_make_tmp ("precinct-search-XXXXXX", &error);
-  g_assert_no_error (error);
-  district_path = g_build_filename (district_dir, "district.db", NULL);
-  {
-    g_autoptr(PctStore) writer = pct_store_open (district_path,
-                                                 PCT_STORE_OPEN_CREATE | PCT_STORE_OPEN_BULK,
-                                                 &error);
-
-    g_assert_no_error (error);
-    pct_generate_district (writer, PCT_DISTRICT_SMALL, 1, REFERENCE_TIME, NULL, NULL, &error);
-    g_assert_no_error (error);
-  }
+  district_path = gui_test_generate_district (1, GUI_TEST_REFERENCE_TIME);
   store = pct_store_open (district_path, PCT_STORE_OPEN_READ_ONLY, &error);
   g_assert_no_error (error);
 
@@ -883,20 +711,7 @@ main (int   argc,
   status = g_test_run ();
 
   g_clear_object (&store);
-  {
-    g_autoptr(GDir) dir = g_dir_open (district_dir, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *path = g_build_filename (district_dir, name, NULL);
-
-        g_unlink (path);
-      }
-  }
-  g_rmdir (district_dir);
-  g_free (district_dir);
+  gui_test_remove_district (district_path);
   g_free (district_path);
-  g_free (system_data_dirs);
   return status;
 }

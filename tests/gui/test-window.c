@@ -14,214 +14,46 @@
 
 #include "config.h"
 
-#include <adwaita.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#include <locale.h>
 #include <math.h>
 
+#include "gui-test-common.h"
 #include "pct-application.h"
-#include "pct-generator.h"
 #include "pct-geo.h"
 #include "pct-tile-renderer.h"
 #include "pct-window.h"
 
-typedef void (*WindowTestFunc) (PctWindow *window);
-
-typedef struct
-{
-  WindowTestFunc  func;
-  PctWindow      *window;
-  gboolean        ran;
-} AppRun;
-
 /* The district every test looks at, generated once. */
-static char *district_dir;
 static char *district_path;
 
-/* XDG_DATA_DIRS as the tests were started with. */
-static char *system_data_dirs;
-
-/* Long enough for a loaded CI machine; a hang fails instead of waiting for
- * meson's timeout. */
-#define WAIT_SECONDS 60
-
-/* A fixed "now", so the district is the same on every run. */
-#define REFERENCE_TIME 1767196800  /* 2026-01-01 00:00 +08:00 */
-
-static const char *
-screenshot_suffix (void)
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *name)
 {
-  const char *language = g_getenv ("LANGUAGE");
+  g_autoptr(GdkTexture) texture = gui_test_render_widget (widget);
+  int scale = gtk_widget_get_scale_factor (widget);
+  g_autofree char *scale_suffix = scale > 1 ? g_strdup_printf ("@%dx", scale) : g_strdup ("");
+  g_autofree char *file = g_strdup_printf ("screenshot-%s-%s%s.png", name, gui_test_language (),
+                                           scale_suffix);
 
-  return language != NULL && *language != '\0' ? language : "C";
+  gui_test_save_png (texture, file);
 }
 
-/* Isolation gives each test empty data dirs, but the icon theme and the
- * MIME database (which tells GdkPixbuf that an icon is SVG) live in the
- * system ones. Only the user's own dirs need to be empty. */
-static void
-restore_system_data_dirs (void)
+static gboolean
+page_shown (gpointer data)
 {
-  g_setenv ("XDG_DATA_DIRS", system_data_dirs, TRUE);
-}
+  GtkStack *stack = data;
 
-static void
-iterate_for (guint milliseconds)
-{
-  gint64 until = g_get_monotonic_time () + milliseconds * 1000;
-
-  while (g_get_monotonic_time () < until)
-    {
-      /* Bounded: with a slow renderer a new frame is always pending. */
-      while (g_main_context_pending (NULL) && g_get_monotonic_time () < until)
-        g_main_context_iteration (NULL, FALSE);
-      g_usleep (2000);
-    }
+  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "loading") != 0 &&
+         !gtk_stack_get_transition_running (stack);
 }
 
 /* Until the stack shows a page other than "loading", cross-fade done. */
 static void
 wait_for_page (GtkStack *stack)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-  while (g_strcmp0 (gtk_stack_get_visible_child_name (stack), "loading") == 0 ||
-         gtk_stack_get_transition_running (stack))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("The window was still loading after %d s", WAIT_SECONDS);
-      iterate_for (10);
-    }
-}
-
-static void
-wait_for_store (PctWindow *window)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-  while (pct_window_get_store (window) == NULL)
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("The window did not open %s within %d s", district_path, WAIT_SECONDS);
-      iterate_for (10);
-    }
-}
-
-/* Until every tile in view is drawn: the view reports loading from the
- * moment its position changes until the last tile asked for is done.
- * Several quiet checks in a row, a frame apart, rule out the gap between
- * a change and the layers asking for tiles. */
-static void
-wait_for_map (PctMapView *view)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-  guint quiet = 0;
-
-  while (quiet < 5)
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("The map did not finish drawing its tiles within %d s", WAIT_SECONDS);
-
-      iterate_for (20);
-      if (pct_map_view_get_loading (view) ||
-          gtk_widget_get_width (GTK_WIDGET (view)) == 0)
-        quiet = 0;
-      else
-        quiet++;
-    }
-}
-
-/* Renders a widget as the screen shows it, in device pixels: at a scale
- * factor of 2, a 256-pixel tile becomes 512 pixels of the texture. */
-static GdkTexture *
-render_widget (GtkWidget *widget)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int scale = gtk_widget_get_scale_factor (widget);
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  g_assert_cmpint (width, >, 0);
-  g_assert_cmpint (height, >, 0);
-
-  gtk_snapshot_scale (snapshot, scale, scale);
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-
-  return gsk_renderer_render_texture (renderer, node,
-                                      &GRAPHENE_RECT_INIT (0, 0, width * scale, height * scale));
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkTexture) texture = render_widget (widget);
-  int scale = gtk_widget_get_scale_factor (widget);
-  g_autofree char *scale_suffix = scale > 1 ? g_strdup_printf ("@%dx", scale) : g_strdup ("");
-  g_autofree char *file = g_strdup_printf ("screenshot-%s-%s%s.png", name, screenshot_suffix (),
-                                           scale_suffix);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("Screenshot: %s", path);
-}
-
-/* Returns the 0xRRGGBB of a pixel of an opaque texture. */
-static guint32
-texture_pixel (GdkTexture *texture,
-               int         x,
-               int         y)
-{
-  int width = gdk_texture_get_width (texture);
-  int height = gdk_texture_get_height (texture);
-  gsize stride = (gsize) width * 4;
-  g_autofree guint32 *pixels = g_malloc (stride * height);
-  guint32 argb;
-
-  g_assert_cmpint (x, >=, 0);
-  g_assert_cmpint (x, <, width);
-  g_assert_cmpint (y, >=, 0);
-  g_assert_cmpint (y, <, height);
-
-  /* GDK_MEMORY_DEFAULT: premultiplied ARGB in native-endian words, which
-   * for an opaque pixel is plain ARGB. */
-  gdk_texture_download (texture, (guchar *) pixels, stride);
-  argb = pixels[y * width + x];
-  g_assert_cmphex (argb >> 24, ==, 0xff);
-
-  return argb & 0xffffff;
-}
-
-static void
-assert_colour_near (guint32     actual,
-                    guint32     expected,
-                    int         tolerance,
-                    const char *what)
-{
-  for (int shift = 0; shift <= 16; shift += 8)
-    {
-      int a = (actual >> shift) & 0xff;
-      int e = (expected >> shift) & 0xff;
-
-      if (ABS (a - e) > tolerance)
-        g_error ("%s: pixel is #%06x, expected #%06x", what, actual, expected);
-    }
-}
-
-static GtkWidget *
-template_child (PctWindow  *window,
-                const char *name)
-{
-  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (window), PCT_TYPE_WINDOW, name);
-
-  g_assert_nonnull (child);
-  return GTK_WIDGET (child);
+  gui_test_wait_until (page_shown, stack, "the window to finish loading");
 }
 
 /* The grouping the sidebar must show, worked out independently. */
@@ -340,73 +172,10 @@ find_lonely_address (PctStore *store,
   g_error ("No address of the district stands %.0f m away from all others", radius);
 }
 
-static void
-window_added_cb (GtkApplication *app,
-                 GtkWindow      *window,
-                 AppRun         *run)
-{
-  if (run->window == NULL && PCT_IS_WINDOW (window))
-    run->window = g_object_ref (PCT_WINDOW (window));
-}
-
-static gboolean
-run_test_cb (gpointer user_data)
-{
-  AppRun *run = user_data;
-
-  if (run->window == NULL)
-    return G_SOURCE_CONTINUE;
-
-  run->func (run->window);
-  run->ran = TRUE;
-
-  /* With its last window gone the application returns from run(). A test
-   * may have closed it already. */
-  if (gtk_window_get_application (GTK_WINDOW (run->window)) != NULL)
-    gtk_window_destroy (GTK_WINDOW (run->window));
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the application as `precinct [--db path]`, and func on its window
- * from within the application's main loop. */
-static void
-run_app (const char     *db_path,
-         WindowTestFunc  func)
-{
-  g_autoptr(PctApplication) app = NULL;
-  AppRun run = { func, NULL, FALSE };
-  char *argv[4] = { (char *) "precinct", NULL, };
-  int argc = 1;
-  guint source_id;
-  int status;
-
-  restore_system_data_dirs ();
-
-  if (db_path != NULL)
-    {
-      argv[argc++] = (char *) "--db";
-      argv[argc++] = (char *) db_path;
-    }
-
-  /* Not unique: a Precinct the developer has open must not take over. */
-  app = pct_application_new ("org.precinct.Precinct.Test", G_APPLICATION_NON_UNIQUE);
-  g_signal_connect (app, "window-added", G_CALLBACK (window_added_cb), &run);
-  source_id = g_timeout_add (10, run_test_cb, &run);
-
-  status = g_application_run (G_APPLICATION (app), argc, argv);
-
-  if (!run.ran)
-    g_source_remove (source_id);
-  g_assert_cmpint (status, ==, EXIT_SUCCESS);
-  g_assert_true (run.ran);
-  g_clear_object (&run.window);
-}
-
 static AdwAboutWindow *
 find_about_window (void)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + GUI_TEST_WAIT_SECONDS * G_USEC_PER_SEC;
 
   while (g_get_monotonic_time () < deadline)
     {
@@ -419,7 +188,7 @@ find_about_window (void)
           if (ADW_IS_ABOUT_WINDOW (toplevel) && gtk_widget_get_mapped (GTK_WIDGET (toplevel)))
             return ADW_ABOUT_WINDOW (toplevel);
         }
-      iterate_for (10);
+      gui_test_iterate_for (10);
     }
   return NULL;
 }
@@ -431,7 +200,7 @@ check_missing (PctWindow *window)
   AdwAboutWindow *about;
   AdwWindowTitle *title;
   GtkLabel *command;
-  GtkStack *stack = GTK_STACK (template_child (window, "stack"));
+  GtkStack *stack = GTK_STACK (gui_test_window_child (window, "stack"));
 
   wait_for_page (stack);
 
@@ -441,9 +210,9 @@ check_missing (PctWindow *window)
   expected = pct_application_dup_default_store ();
   g_assert_cmpstr (pct_window_get_store_path (window), ==, expected);
 
-  title = ADW_WINDOW_TITLE (template_child (window, "window_title"));
+  title = ADW_WINDOW_TITLE (gui_test_window_child (window, "window_title"));
   g_assert_cmpstr (adw_window_title_get_subtitle (title), ==, expected);
-  command = GTK_LABEL (template_child (window, "missing_command"));
+  command = GTK_LABEL (gui_test_window_child (window, "missing_command"));
   g_assert_true (g_str_has_prefix (gtk_label_get_text (command), "precinct-tool gen "));
   g_assert_nonnull (strstr (gtk_label_get_text (command), expected));
 
@@ -456,7 +225,7 @@ check_missing (PctWindow *window)
   g_assert_nonnull (about);
   g_assert_cmpstr (adw_about_window_get_version (about), ==, PACKAGE_VERSION);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (about)) == GTK_WINDOW (window));
-  iterate_for (300);
+  gui_test_iterate_for (300);
   save_screenshot (GTK_WIDGET (about), "about");
   gtk_window_destroy (GTK_WINDOW (about));
 }
@@ -468,7 +237,7 @@ test_missing_store (void)
 
   /* The isolated XDG_DATA_HOME of this test has no store. */
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-  run_app (NULL, check_missing);
+  gui_test_run_app (NULL, check_missing);
 }
 
 static void
@@ -476,7 +245,7 @@ check_district (PctWindow *window)
 {
   PctMapView *view = pct_window_get_map_view (window);
   ShumateViewport *viewport = pct_map_view_get_viewport (view);
-  AdwWindowTitle *title = ADW_WINDOW_TITLE (template_child (window, "window_title"));
+  AdwWindowTitle *title = ADW_WINDOW_TITLE (gui_test_window_child (window, "window_title"));
   g_autoptr(PctStore) store = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autoptr(GError) error = NULL;
@@ -490,7 +259,7 @@ check_district (PctWindow *window)
   double fit_zoom;
   gboolean found = FALSE;
 
-  wait_for_store (window);
+  gui_test_wait_for_store (window);
 
   store = pct_store_open (district_path, PCT_STORE_OPEN_READ_ONLY, &error);
   g_assert_no_error (error);
@@ -511,14 +280,14 @@ check_district (PctWindow *window)
       pct_store_count (store, entities[i], &count, &error);
       g_assert_no_error (error);
       expected = group_thousands (count);
-      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (template_child (window, label_id))),
+      g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (gui_test_window_child (window, label_id))),
                        ==, expected);
     }
 
   /* The whole district, as first shown. The zoom range is the tile
    * sources': the basemap is the viewport's reference. */
-  wait_for_page (GTK_STACK (template_child (window, "stack")));
-  wait_for_map (view);
+  wait_for_page (GTK_STACK (gui_test_window_child (window, "stack")));
+  gui_test_wait_for_map (view);
   g_assert_cmpuint (shumate_viewport_get_min_zoom_level (viewport), ==, 8);
   g_assert_cmpuint (shumate_viewport_get_max_zoom_level (viewport), ==, 20);
   fit_zoom = shumate_viewport_get_zoom_level (viewport);
@@ -529,35 +298,36 @@ check_district (PctWindow *window)
    * projects to has the address colour. */
   find_lonely_address (store, 12.0, &lat, &lon);
   pct_map_view_go_to (view, lat, lon, 17);
-  wait_for_map (view);
+  gui_test_wait_for_map (view);
   shumate_viewport_location_to_widget_coords (viewport, GTK_WIDGET (pct_map_view_get_map (view)),
                                               lat, lon, &x, &y);
-  texture = render_widget (GTK_WIDGET (view));
-  assert_colour_near (texture_pixel (texture, (int) round (x * scale), (int) round (y * scale)),
-                      PCT_TILE_COLOR_ADDRESS, 12, "Address mark");
+  texture = gui_test_render_widget (GTK_WIDGET (view));
+  gui_test_assert_colour_near (gui_test_texture_pixel (texture, (int) round (x * scale),
+                                                       (int) round (y * scale)),
+                               PCT_TILE_COLOR_ADDRESS, 12, "Address mark");
   g_clear_object (&texture);
   save_screenshot (GTK_WIDGET (window), "addresses-z17");
 
   /* Door numbers. */
   pct_map_view_go_to (view, lat, lon, 18);
-  wait_for_map (view);
+  gui_test_wait_for_map (view);
   save_screenshot (GTK_WIDGET (window), "labels-z18");
 
   /* Count bubbles. */
   pct_map_view_go_to (view, lat, lon, 15);
-  wait_for_map (view);
+  gui_test_wait_for_map (view);
   save_screenshot (GTK_WIDGET (window), "bubbles-z15");
 
   /* Empty ground around the district has the land colour. A level out
    * from the fit, the district leaves room around it. */
   pct_map_view_show_district (view);
-  wait_for_map (view);
+  gui_test_wait_for_map (view);
   pct_map_view_go_to (view,
                       shumate_location_get_latitude (SHUMATE_LOCATION (viewport)),
                       shumate_location_get_longitude (SHUMATE_LOCATION (viewport)),
                       fit_zoom - 1);
-  wait_for_map (view);
-  texture = render_widget (GTK_WIDGET (view));
+  gui_test_wait_for_map (view);
+  texture = gui_test_render_widget (GTK_WIDGET (view));
 
   /* Clear of the scale bar and the zoom buttons at the bottom. */
   for (int gy = 1; gy < 8 && !found; gy++)
@@ -573,21 +343,22 @@ check_district (PctWindow *window)
         }
     }
   g_assert_true (found);
-  assert_colour_near (texture_pixel (texture, (int) round (x * scale), (int) round (y * scale)),
-                      PCT_TILE_COLOR_LAND, 2, "Empty ground");
+  gui_test_assert_colour_near (gui_test_texture_pixel (texture, (int) round (x * scale),
+                                                       (int) round (y * scale)),
+                               PCT_TILE_COLOR_LAND, 2, "Empty ground");
 }
 
 static void
 test_district (void)
 {
-  run_app (district_path, check_district);
+  gui_test_run_app (district_path, check_district);
 }
 
 static void
 check_not_a_store (PctWindow *window)
 {
-  GtkStack *stack = GTK_STACK (template_child (window, "stack"));
-  AdwStatusPage *page = ADW_STATUS_PAGE (template_child (window, "error_page"));
+  GtkStack *stack = GTK_STACK (gui_test_window_child (window, "stack"));
+  AdwStatusPage *page = ADW_STATUS_PAGE (gui_test_window_child (window, "error_page"));
 
   wait_for_page (stack);
 
@@ -602,13 +373,14 @@ check_not_a_store (PctWindow *window)
 static void
 test_not_a_store (void)
 {
-  g_autofree char *path = g_build_filename (district_dir, "notes&plans.db", NULL);
+  g_autofree char *dir = g_path_get_dirname (district_path);
+  g_autofree char *path = g_build_filename (dir, "notes&plans.db", NULL);
   g_autoptr(GError) error = NULL;
 
   g_file_set_contents (path, "These are notes, not a district.\n", -1, &error);
   g_assert_no_error (error);
 
-  run_app (path, check_not_a_store);
+  gui_test_run_app (path, check_not_a_store);
 }
 
 static void
@@ -619,17 +391,17 @@ close_district (PctWindow *window)
   g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
   int width, height;
 
-  wait_for_store (window);
-  wait_for_map (view);
+  gui_test_wait_for_store (window);
+  gui_test_wait_for_map (view);
 
   /* Somewhere other than the fit, and a size other than the default. */
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
-  iterate_for (300);
+  gui_test_iterate_for (300);
   pct_map_view_go_to (view,
                       shumate_location_get_latitude (SHUMATE_LOCATION (viewport)),
                       shumate_location_get_longitude (SHUMATE_LOCATION (viewport)),
                       17);
-  wait_for_map (view);
+  gui_test_wait_for_map (view);
 
   /* Quitting closes the window as its close button would. */
   g_action_group_activate_action (G_ACTION_GROUP (gtk_window_get_application (GTK_WINDOW (window))),
@@ -654,8 +426,8 @@ reopen_district (PctWindow *window)
   g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
   int width, height;
 
-  wait_for_store (window);
-  wait_for_map (view);
+  gui_test_wait_for_store (window);
+  gui_test_wait_for_map (view);
 
   gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
   g_assert_cmpint (width, ==, g_settings_get_int (settings, "window-width"));
@@ -673,8 +445,8 @@ test_restore_state (void)
 {
   g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
 
-  run_app (district_path, close_district);
-  run_app (district_path, reopen_district);
+  gui_test_run_app (district_path, close_district);
+  gui_test_run_app (district_path, reopen_district);
 
   /* The other tests start from the defaults. */
   g_settings_reset (settings, "window-width");
@@ -684,76 +456,16 @@ test_restore_state (void)
   g_settings_reset (settings, "map-zoom");
 }
 
-static void
-generate_district (void)
-{
-  g_autoptr(PctStore) store = NULL;
-  g_autoptr(GError) error = NULL;
-
-  district_dir = g_dir_make_tmp ("precinct-gui-XXXXXX", &error);
-  g_assert_no_error (error);
-  district_path = g_build_filename (district_dir, "district.db", NULL);
-
-  store = pct_store_open (district_path, PCT_STORE_OPEN_CREATE | PCT_STORE_OPEN_BULK, &error);
-  g_assert_no_error (error);
-  pct_generate_district (store, PCT_DISTRICT_SMALL, 1, REFERENCE_TIME, NULL, NULL, &error);
-  g_assert_no_error (error);
-}
-
-static void
-remove_district (void)
-{
-  g_autoptr(GDir) dir = g_dir_open (district_dir, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (district_dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (district_dir);
-  g_clear_pointer (&district_dir, g_free);
-  g_clear_pointer (&district_path, g_free);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  const char *localedir = g_getenv ("PRECINCT_LOCALEDIR");
   int status;
 
-  /* The build tree's translations, for screenshots in other languages. */
-  if (g_getenv ("XDG_DATA_DIRS") != NULL && *g_getenv ("XDG_DATA_DIRS") != '\0')
-    system_data_dirs = g_strdup (g_getenv ("XDG_DATA_DIRS"));
-  else
-    system_data_dirs = g_strdup ("/usr/local/share/:/usr/share/");
+  if (!gui_test_init (&argc, &argv))
+    return EXIT_FAILURE;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-
-  restore_system_data_dirs ();
-
-  /* No accessibility bus to talk to on a bare X server. */
-  g_setenv ("GTK_A11Y", "none", TRUE);
-
-  if (!gtk_init_check ())
-    {
-      /* Failing, not skipping: a display test that quietly does nothing
-       * hides a broken setup. */
-      g_print ("Bail out! No display\n");
-      g_printerr ("No display: these tests need an X server. Run them with\n"
-                  "  xvfb-run -a meson test --suite gui\n");
-      return EXIT_FAILURE;
-    }
-  adw_init ();
-
-  generate_district ();
+  district_path = gui_test_generate_district (1, GUI_TEST_REFERENCE_TIME);
 
   g_test_add_func ("/window/missing-store", test_missing_store);
   g_test_add_func ("/window/not-a-store", test_not_a_store);
@@ -762,7 +474,7 @@ main (int   argc,
 
   status = g_test_run ();
 
-  remove_district ();
-  g_free (system_data_dirs);
+  gui_test_remove_district (district_path);
+  g_free (district_path);
   return status;
 }

@@ -36,6 +36,9 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "pct-geo.h"
 #include "pct-layers-popover.h"
@@ -288,6 +291,17 @@ set_loading (PctMapView *self,
 
   self->loading = loading;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+
+  if (loading)
+    return;
+
+  /* The view is drawn: tiles out of view need no textures, and what the
+   * tiles dropped since leave between live allocations would otherwise
+   * stay resident in the allocator's arenas. */
+  pct_tile_source_release_undrawn ();
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
 }
 
 static guint

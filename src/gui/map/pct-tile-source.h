@@ -24,4 +24,6 @@ void           pct_tile_source_set_scale_factor (PctTileSource *self,
                                                  int            scale_factor);
 guint          pct_tile_source_get_n_pending    (PctTileSource *self);
 
+void           pct_tile_source_release_undrawn  (void);
+
 G_END_DECLS
