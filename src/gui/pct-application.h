@@ -18,5 +18,14 @@ PctApplication *pct_application_new                (const char        *applicati
 char           *pct_application_dup_default_store  (void);
 void            pct_application_open_store         (PctApplication    *self,
                                                     const char        *path);
+char           *pct_application_dup_server_store   (const char        *server_url);
+void            pct_application_open_server        (PctApplication    *self,
+                                                    const char        *server_url,
+                                                    const char        *ca_file,
+                                                    const char        *user);
+/* Asks for the hub, user and password, checks them with the hub, and
+ * works with it from then on. */
+void            pct_application_sign_in            (PctApplication    *self,
+                                                    GtkWindow         *parent);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pct-file-chooser.h"
 #include "pct-mbtiles.h"
 #include "pct-preferences-dialog.h"
 #include "pct-tile-fetcher.h"
@@ -293,18 +294,14 @@ mbtiles_chosen_cb (PctPreferencesDialog *self,
                    int                   response,
                    GtkFileChooserNative *chooser)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+  g_autofree char *path = pct_file_chooser_get_path (chooser, response);
 
-      if (path != NULL)
-        {
-          g_settings_delay (self->settings);
-          g_settings_set_string (self->settings, "mbtiles-path", path);
-          g_settings_set_string (self->settings, "basemap", "mbtiles");
-          g_settings_apply (self->settings);
-        }
+  if (path != NULL)
+    {
+      g_settings_delay (self->settings);
+      g_settings_set_string (self->settings, "mbtiles-path", path);
+      g_settings_set_string (self->settings, "basemap", "mbtiles");
+      g_settings_apply (self->settings);
     }
 
   gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
@@ -316,53 +313,13 @@ ca_file_chosen_cb (PctPreferencesDialog *self,
                    int                   response,
                    GtkFileChooserNative *chooser)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+  g_autofree char *path = pct_file_chooser_get_path (chooser, response);
 
-      if (path != NULL)
-        g_settings_set_string (self->settings, "xyz-ca-file", path);
-    }
+  if (path != NULL)
+    g_settings_set_string (self->settings, "xyz-ca-file", path);
 
   gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
   g_object_unref (chooser);
-}
-
-static GtkFileChooserNative *
-new_chooser (PctPreferencesDialog *self,
-             const char           *title,
-             const char           *filter_name,
-             const char * const   *patterns,
-             const char           *current_path)
-{
-  GtkFileChooserNative *chooser;
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
-
-  chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN,
-                                         _("_Select"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-
-  gtk_file_filter_set_name (filter, filter_name);
-  for (guint i = 0; patterns[i] != NULL; i++)
-    gtk_file_filter_add_pattern (filter, patterns[i]);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-
-  gtk_file_filter_set_name (all, _("All Files"));
-  gtk_file_filter_add_pattern (all, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
-
-  if (current_path != NULL && *current_path != '\0')
-    {
-      g_autoptr(GFile) current = g_file_new_for_path (current_path);
-      g_autoptr(GFile) folder = g_file_get_parent (current);
-
-      if (folder != NULL)
-        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
-    }
-
-  return chooser;
 }
 
 static void
@@ -375,7 +332,8 @@ choose_mbtiles_action (GtkWidget  *widget,
   g_autofree char *current = g_settings_get_string (self->settings, "mbtiles-path");
   GtkFileChooserNative *chooser;
 
-  chooser = new_chooser (self, _("Choose an MBTiles File"), _("MBTiles Files"), patterns, current);
+  chooser = pct_file_chooser_new_open (GTK_WINDOW (self), _("Choose an MBTiles File"),
+                                       _("MBTiles Files"), patterns, current);
   g_signal_connect_object (chooser, "response", G_CALLBACK (mbtiles_chosen_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
@@ -391,8 +349,8 @@ choose_ca_file_action (GtkWidget  *widget,
   g_autofree char *current = g_settings_get_string (self->settings, "xyz-ca-file");
   GtkFileChooserNative *chooser;
 
-  chooser = new_chooser (self, _("Choose a Certificate Authority"),
-                         _("PEM Certificates"), patterns, current);
+  chooser = pct_file_chooser_new_open (GTK_WINDOW (self), _("Choose a Certificate Authority"),
+                                       _("PEM Certificates"), patterns, current);
   g_signal_connect_object (chooser, "response", G_CALLBACK (ca_file_chosen_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));

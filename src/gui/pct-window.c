@@ -27,6 +27,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <locale.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +40,7 @@
 #include "pct-preferences-dialog.h"
 #include "pct-regions.h"
 #include "pct-search-popover.h"
+#include "pct-sync-indicator.h"
 #include "pct-window.h"
 
 /* Records counted in the sidebar: the store's entity name and the label's
@@ -79,6 +81,11 @@ struct _PctWindow
   GtkLabel             *district_code_label;
   GtkLabel             *count_labels[N_COUNTED];
   PctMapView           *map_view;
+  PctSyncIndicator     *sync_indicator;
+  GtkRevealer          *sync_banner;
+  GtkLabel             *sync_banner_title;
+  GtkLabel             *sync_banner_detail;
+  GtkProgressBar       *sync_banner_progress;
 
   /* Owned references */
   PctSearchPopover     *search_popover;
@@ -86,6 +93,8 @@ struct _PctWindow
   GCancellable         *cancellable;
   PctStore             *store;
   char                 *store_path;
+  PctSync              *sync;
+  PctSyncState          sync_state;
 
   /* Measuring: see the top of this file */
   PctBBox               extent;
@@ -177,6 +186,7 @@ pct_window_actions_update (PctWindow *self)
 {
   gboolean loaded = self->store != NULL;
 
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sync-now", self->sync != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-district", loaded);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-sidebar", loaded);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.search", loaded);
@@ -417,6 +427,11 @@ load_district_thread (GTask        *task,
         }
     }
 
+  /* Counting and the extent read whole tables through this connection's
+   * page cache: 30 MB for a large district, of pages nothing asks for
+   * again. The cache refills from what the window does read. */
+  pct_store_exec (district->store, "PRAGMA shrink_memory", NULL);
+
   g_task_return_pointer (task, g_steal_pointer (&district), (GDestroyNotify) district_free);
 }
 
@@ -524,6 +539,7 @@ show_district (PctWindow *self,
       gtk_label_set_text (self->count_labels[i], text);
     }
 
+  g_clear_object (&self->store);
   self->store = g_steal_pointer (&district->store);
 
   pct_map_view_set_store (self->map_view, self->store);
@@ -769,6 +785,82 @@ toggle_sidebar_action (GtkWidget  *widget,
 }
 
 static void
+sync_now_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  PctWindow *self = PCT_WINDOW (widget);
+
+  if (self->sync != NULL)
+    pct_sync_request (self->sync);
+}
+
+static void
+sign_in_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (widget));
+
+  if (app != NULL)
+    pct_application_sign_in (PCT_APPLICATION (app), GTK_WINDOW (widget));
+}
+
+/* The banner under the header bar follows a sync that fills a store with
+ * no district in it yet: the first one, which may take minutes. */
+static void
+update_sync_banner (PctWindow *self)
+{
+  guint64 done = pct_sync_get_records_done (self->sync);
+  guint64 total = pct_sync_get_records_total (self->sync);
+  g_autofree char *eta = pct_sync_format_eta (pct_sync_get_eta (self->sync));
+  g_autofree char *detail = NULL;
+  gboolean show = self->sync_state == PCT_SYNC_STATE_SYNCING && !self->has_extent;
+
+  gtk_revealer_set_reveal_child (self->sync_banner, show);
+  if (!show)
+    return;
+
+  gtk_label_set_text (self->sync_banner_title, _("Downloading the district from the hub"));
+  if (total > 0)
+    {
+      gtk_progress_bar_set_fraction (self->sync_banner_progress,
+                                     CLAMP ((double) done / total, 0.0, 1.0));
+      /* Translators: records received so far, of how many. */
+      detail = g_strdup_printf (_("%'" PRIu64 " of %'" PRIu64 " records"), done, total);
+    }
+  else
+    {
+      gtk_progress_bar_pulse (self->sync_banner_progress);
+      detail = g_strdup_printf (_("%'" PRIu64 " records"), done);
+    }
+  if (eta != NULL)
+    {
+      g_autofree char *both = g_strdup_printf ("%s · %s", detail, eta);
+      gtk_label_set_text (self->sync_banner_detail, both);
+    }
+  else
+    gtk_label_set_text (self->sync_banner_detail, detail);
+}
+
+static void
+sync_notify_cb (PctWindow  *self,
+                GParamSpec *pspec,
+                PctSync    *sync)
+{
+  PctSyncState before = self->sync_state;
+
+  self->sync_state = pct_sync_get_state (sync);
+  update_sync_banner (self);
+
+  /* The store had nothing to show when it was read: read it again once a
+   * sync has brought the district. */
+  if (before == PCT_SYNC_STATE_SYNCING && self->sync_state == PCT_SYNC_STATE_ONLINE &&
+      !self->has_extent)
+    load_district (self);
+}
+
+static void
 pct_window_size_allocate (GtkWidget *widget,
                           int        width,
                           int        height,
@@ -824,6 +916,9 @@ pct_window_dispose (GObject *object)
 
   g_clear_pointer (&self->tour, g_array_unref);
   g_clear_object (&self->store);
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
+  g_clear_object (&self->sync);
   g_clear_object (&self->settings);
   g_clear_object (&self->cancellable);
 
@@ -914,6 +1009,7 @@ pct_window_class_init (PctWindowClass *klass)
 
   g_type_ensure (PCT_TYPE_MAP_VIEW);
   g_type_ensure (PCT_TYPE_DETAILS_PANEL);
+  g_type_ensure (PCT_TYPE_SYNC_INDICATOR);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/precinct/Precinct/ui/pct-window.ui");
@@ -929,6 +1025,11 @@ pct_window_class_init (PctWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PctWindow, district_name_label);
   gtk_widget_class_bind_template_child (widget_class, PctWindow, district_code_label);
   gtk_widget_class_bind_template_child (widget_class, PctWindow, map_view);
+  gtk_widget_class_bind_template_child (widget_class, PctWindow, sync_indicator);
+  gtk_widget_class_bind_template_child (widget_class, PctWindow, sync_banner);
+  gtk_widget_class_bind_template_child (widget_class, PctWindow, sync_banner_title);
+  gtk_widget_class_bind_template_child (widget_class, PctWindow, sync_banner_detail);
+  gtk_widget_class_bind_template_child (widget_class, PctWindow, sync_banner_progress);
   for (guint i = 0; i < N_COUNTED; i++)
     gtk_widget_class_bind_template_child_full (widget_class, counted[i].label_id, FALSE,
                                                G_STRUCT_OFFSET (PctWindow, count_labels) +
@@ -939,6 +1040,8 @@ pct_window_class_init (PctWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.toggle-sidebar", NULL, toggle_sidebar_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
+  gtk_widget_class_install_action (widget_class, "win.sync-now", NULL, sync_now_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.toggle-sidebar", NULL);
@@ -1051,4 +1154,39 @@ pct_window_get_details_panel (PctWindow *self)
   g_return_val_if_fail (PCT_IS_WINDOW (self), NULL);
 
   return self->details_panel;
+}
+
+/* Shows how sync stands with the hub the store is kept in step with; the
+ * caller starts and stops the sync. NULL for a store of its own. */
+void
+pct_window_set_sync (PctWindow *self,
+                     PctSync   *sync)
+{
+  g_return_if_fail (PCT_IS_WINDOW (self));
+  g_return_if_fail (sync == NULL || PCT_IS_SYNC (sync));
+
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
+  g_set_object (&self->sync, sync);
+
+  pct_sync_indicator_set_sync (self->sync_indicator, sync);
+  gtk_widget_set_visible (GTK_WIDGET (self->sync_indicator), sync != NULL);
+  if (sync != NULL)
+    {
+      self->sync_state = pct_sync_get_state (sync);
+      g_signal_connect_object (sync, "notify", G_CALLBACK (sync_notify_cb), self,
+                               G_CONNECT_SWAPPED);
+      update_sync_banner (self);
+    }
+  else
+    gtk_revealer_set_reveal_child (self->sync_banner, FALSE);
+  pct_window_actions_update (self);
+}
+
+PctSync *
+pct_window_get_sync (PctWindow *self)
+{
+  g_return_val_if_fail (PCT_IS_WINDOW (self), NULL);
+
+  return self->sync;
 }

@@ -13,6 +13,7 @@
 #include "pct-map-view.h"
 #include "pct-search-popover.h"
 #include "pct-store.h"
+#include "pct-sync.h"
 
 G_BEGIN_DECLS
 
@@ -26,5 +27,8 @@ PctStore         *pct_window_get_store          (PctWindow      *self);
 PctMapView       *pct_window_get_map_view       (PctWindow      *self);
 PctSearchPopover *pct_window_get_search_popover (PctWindow      *self);
 PctDetailsPanel  *pct_window_get_details_panel  (PctWindow      *self);
+void              pct_window_set_sync           (PctWindow      *self,
+                                                 PctSync        *sync);
+PctSync          *pct_window_get_sync           (PctWindow      *self);
 
 G_END_DECLS
