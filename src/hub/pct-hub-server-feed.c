@@ -167,7 +167,9 @@ wait_for_changes (PctHubServer *self,
   Waiter *waiter = g_new0 (Waiter, 1);
 
   waiter->job = job;
-  waiter->timeout_id = g_timeout_add_seconds (job->wait, waiter_timeout_cb, waiter);
+  /* Milliseconds, not g_timeout_add_seconds(): that one may fire up to a
+   * second early, and a client asking for a one-second wait must get one. */
+  waiter->timeout_id = g_timeout_add (job->wait * 1000, waiter_timeout_cb, waiter);
   job->wait = 0;
   self->waiters = g_list_prepend (self->waiters, waiter);
 }
