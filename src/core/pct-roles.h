@@ -38,6 +38,9 @@ typedef struct
   const char *field;
 } PctPersonalField;
 
+/* The shortest reason, in characters, that unmasking a value takes. */
+#define PCT_ROLES_UNMASK_MIN_REASON 2
+
 /* The suffix that marks a masked household-registration address. */
 #define PCT_ROLES_ADDRESS_MASK "****"
 

@@ -876,6 +876,30 @@ parse_base (const char  *server_url,
   }
 }
 
+JsonNode *
+_pct_sync_parse_answer (GBytes      *body,
+                        const char  *what,
+                        GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  gsize size;
+  const char *text = g_bytes_get_data (body, &size);
+  guint n_members;
+
+  if (text == NULL || size == 0 || !g_utf8_validate_len (text, size, NULL) ||
+      !pct_record_check_json (text, size, &n_members, &local_error) ||
+      !json_parser_load_from_data (parser, text, (gssize) size, &local_error))
+    {
+      /* Translators: the first %s says what was asked, such as “the outbox”. */
+      g_set_error (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_INVALID_RESPONSE,
+                   _("The server’s answer to %s is not valid JSON: %s"), what,
+                   local_error != NULL ? local_error->message : _("empty, or not UTF-8"));
+      return NULL;
+    }
+  return json_parser_steal_root (parser);
+}
+
 char *
 _pct_sync_build_url (const char  *server_url,
                      const char  *path,

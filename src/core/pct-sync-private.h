@@ -96,6 +96,12 @@ gpointer       _pct_sync_http_call           (PctSyncHttp        *http,
                                               gpointer            parse_data,
                                               GCancellable       *cancellable,
                                               GError            **error);
+/* The body of a successful answer as a tree, or an
+ * PCT_SYNC_ERROR_INVALID_RESPONSE naming what it answered (“the outbox”)
+ * when it is not strict JSON (pct_record_check_json()). */
+JsonNode      *_pct_sync_parse_answer        (GBytes             *body,
+                                              const char         *what,
+                                              GError            **error);
 /* After attempt number `attempt` (from 1) failed with *error for a
  * transient reason: FALSE, with *error saying so, when the attempts are
  * spent or the wait is cancelled; otherwise waits the backoff, counts a

@@ -432,27 +432,12 @@ parse_results_cb (SoupMessage  *message,
                   GError      **error)
 {
   GPtrArray *batch = user_data;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) root = _pct_sync_parse_answer (body, _("the outbox"), error);
   JsonNode *results;
   JsonArray *array;
-  gsize size;
-  const char *text = g_bytes_get_data (body, &size);
-  const char *bad;
-  guint n_members;
 
-  if (text == NULL || size == 0 || !g_utf8_validate_len (text, size, &bad) ||
-      !pct_record_check_json (text, size, &n_members, &local_error) ||
-      !json_parser_load_from_data (parser, text, (gssize) size, &local_error))
-    {
-      g_set_error (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_INVALID_RESPONSE,
-                   _("The server’s answer to the outbox is not valid JSON: %s"),
-                   local_error != NULL ? local_error->message : _("empty, or not UTF-8"));
-      return NULL;
-    }
-
-  root = json_parser_steal_root (parser);
+  if (root == NULL)
+    return NULL;
   results = JSON_NODE_HOLDS_OBJECT (root)
     ? json_object_get_member (json_node_get_object (root), "results") : NULL;
   if (results == NULL || !JSON_NODE_HOLDS_ARRAY (results))

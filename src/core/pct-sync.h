@@ -158,6 +158,35 @@ gboolean      pct_sync_sign_in_finish     (PctSync              *self,
                                            GAsyncResult         *result,
                                            GError              **error);
 
+/* A personal value in clear, asked of the server with a reason, which
+ * it logs (docs/api.md, “Unmasking”); the store keeps only what the
+ * user's role reads, so this is the one way to see more. *value is NULL
+ * when the record has no value there. Fails with
+ * PCT_SYNC_ERROR_INVALID_SETTINGS, before asking, for a field that is
+ * not personal or a reason under PCT_ROLES_UNMASK_MIN_REASON characters;
+ * PCT_SYNC_ERROR_FORBIDDEN when the role may not unmask it;
+ * PCT_SYNC_ERROR_REFUSED for a record the server does not have. */
+gboolean      pct_sync_unmask             (PctSync              *self,
+                                           const char           *entity,
+                                           gint64                id,
+                                           const char           *field,
+                                           const char           *reason,
+                                           char                **value,
+                                           GCancellable         *cancellable,
+                                           GError              **error);
+void          pct_sync_unmask_async       (PctSync              *self,
+                                           const char           *entity,
+                                           gint64                id,
+                                           const char           *field,
+                                           const char           *reason,
+                                           GCancellable         *cancellable,
+                                           GAsyncReadyCallback   callback,
+                                           gpointer              user_data);
+gboolean      pct_sync_unmask_finish      (PctSync              *self,
+                                           GAsyncResult         *result,
+                                           char                **value,
+                                           GError              **error);
+
 /* Live mode: a sync now, then one whenever the server announces changes
  * over its WebSocket (or, where none can be opened, as long polling of
  * the feed returns), and whenever pct_sync_request() asks; failures are

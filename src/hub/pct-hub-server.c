@@ -932,7 +932,7 @@ handle_unmask (PctHubServer      *self,
     }
 
   reason = g_strstrip (g_strdup (reason_text));
-  if (g_utf8_strlen (reason, -1) < 2)
+  if (g_utf8_strlen (reason, -1) < PCT_ROLES_UNMASK_MIN_REASON)
     {
       respond_invalid (msg, _("Give a reason of at least two characters for unmasking."),
                        "reason");

@@ -1307,11 +1307,18 @@ _pct_hub_sqlite_unmask (PctHubSqlite       *self,
                    _("“%s” of %s is not personal data"), field, entity_name);
       return NULL;
     }
+  if (pct_role_field_access (actor->role, entity_name, field) == PCT_FIELD_ACCESS_PLAIN)
+    {
+      g_set_error (error, PCT_HUB_STORAGE_ERROR, PCT_HUB_STORAGE_ERROR_FORBIDDEN,
+                   _("The %s role reads “%s” of %s records in clear; there is nothing to "
+                     "unmask"), pct_role_to_string (actor->role), field, entity_name);
+      return NULL;
+    }
   if (!pct_role_may_unmask (actor->role, entity_name, field))
     {
       g_set_error (error, PCT_HUB_STORAGE_ERROR, PCT_HUB_STORAGE_ERROR_FORBIDDEN,
-                   _("A %s may not unmask “%s” of %s"), pct_role_to_string (actor->role), field,
-                   entity_name);
+                   _("The %s role may not see “%s” of %s records"),
+                   pct_role_to_string (actor->role), field, entity_name);
       return NULL;
     }
 

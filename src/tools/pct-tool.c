@@ -721,6 +721,34 @@ read_password (const char *user)
   return g_string_free (g_steal_pointer (&line), FALSE);
 }
 
+/* A client of server for user, with the password from PRECINCT_PASSWORD
+ * or standard input; NULL, having said why, without one. */
+static PctSync *
+new_signed_in_sync (const char *db_path,
+                    const char *server,
+                    const char *ca_file,
+                    const char *user)
+{
+  g_autofree char *password = g_strdup (g_getenv ("PRECINCT_PASSWORD"));
+  PctSync *sync;
+
+  if (password == NULL)
+    password = read_password (user);
+  if (password == NULL)
+    {
+      g_printerr (_("precinct-tool: no password: set PRECINCT_PASSWORD or give it on standard "
+                    "input\n"));
+      return NULL;
+    }
+
+  sync = pct_sync_new (db_path != NULL ? db_path : "", server);
+  pct_sync_set_ca_file (sync, ca_file);
+  pct_sync_set_user (sync, user);
+  pct_sync_set_password (sync, password);
+  memset (password, 0, strlen (password));
+  return sync;
+}
+
 static void
 sync_progress_cb (PctSync        *sync,
                   GParamSpec     *pspec,
@@ -825,7 +853,6 @@ command_sync (int    argc,
   g_autofree char *server = NULL;
   g_autofree char *ca_file = NULL;
   g_autofree char *user = NULL;
-  g_autofree char *password = NULL;
   g_autoptr(PctSync) sync = NULL;
   g_autoptr(PctProgressBar) bar = NULL;
   g_autoptr(GError) error = NULL;
@@ -873,27 +900,15 @@ command_sync (int    argc,
   if (follow_live && download_only)
     return usage_error (context, _("--follow and --download-only exclude each other"));
 
-  password = g_strdup (g_getenv ("PRECINCT_PASSWORD"));
-  if (password == NULL)
-    password = read_password (user);
-  if (password == NULL)
-    {
-      g_printerr (_("precinct-tool: no password: set PRECINCT_PASSWORD or give it on standard "
-                    "input\n"));
-      return PCT_TOOL_EXIT_USAGE;
-    }
-
   if (db_path != NULL && !g_file_test (db_path, G_FILE_TEST_EXISTS))
     {
       g_autofree char *dir = g_path_get_dirname (db_path);
       g_mkdir_with_parents (dir, 0755);
     }
 
-  sync = pct_sync_new (db_path != NULL ? db_path : "", server);
-  pct_sync_set_ca_file (sync, ca_file);
-  pct_sync_set_user (sync, user);
-  pct_sync_set_password (sync, password);
-  memset (password, 0, strlen (password));
+  sync = new_signed_in_sync (db_path, server, ca_file, user);
+  if (sync == NULL)
+    return PCT_TOOL_EXIT_USAGE;
   pct_sync_set_page_limit (sync, (guint) limit);
   pct_sync_set_timeout (sync, (guint) timeout);
 
@@ -916,6 +931,66 @@ command_sync (int    argc,
   return PCT_TOOL_EXIT_OK;
 }
 
+/* ── unmask ──────────────────────────────────────────────────────────── */
+
+static int
+command_unmask (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (_("ENTITY ID FIELD"));
+  g_autofree char *server = NULL;
+  g_autofree char *ca_file = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *value = NULL;
+  g_autoptr(PctSync) sync = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = PCT_TOOL_EXIT_OK;
+  gint64 id;
+  const GOptionEntry entries[] = {
+    { "server", 0, 0, G_OPTION_ARG_STRING, &server,
+      N_("The server, https://HOST:PORT/"), "URL" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+      N_("A PEM file of certificate authorities trusted besides the system’s"), "PEM" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &user, N_("The user to sign in as"), "NAME" },
+    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason,
+      N_("Why the value is needed; the server logs it"), "TEXT" },
+    { NULL }
+  };
+
+  g_option_context_set_summary (context,
+                                _("Ask the server for one personal value in clear, such as "
+                                  "“person 88 id_number”. The server checks the user’s role and "
+                                  "logs who asked, for which record and why; the value is printed "
+                                  "and stored nowhere. The password is read as for sync."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!parse_options (context, &argc, &argv, &status))
+    return status;
+  if (argc != 4)
+    return usage_error (context, _("unmask takes an entity, a record id and a field"));
+  if (server == NULL || user == NULL || reason == NULL)
+    return usage_error (context, _("--server, --user and --reason are required"));
+  if (!g_ascii_string_to_signed (argv[2], 10, 1, G_MAXINT64, &id, NULL))
+    return usage_error (context, _("the record id must be a positive whole number"));
+
+  sync = new_signed_in_sync (NULL, server, ca_file, user);
+  if (sync == NULL)
+    return PCT_TOOL_EXIT_USAGE;
+
+  if (!pct_sync_unmask (sync, argv[1], id, argv[3], reason, &value, NULL, &error))
+    {
+      print_error (error);
+      return g_error_matches (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_INVALID_SETTINGS)
+        ? PCT_TOOL_EXIT_USAGE : PCT_TOOL_EXIT_FAILURE;
+    }
+
+  if (value != NULL)
+    g_print ("%s\n", value);
+  else
+    g_printerr (_("The record has no value there\n"));
+  return PCT_TOOL_EXIT_OK;
+}
+
 /* ── dispatch ────────────────────────────────────────────────────────── */
 
 static const Command commands[] = {
@@ -927,6 +1002,7 @@ static const Command commands[] = {
   { "export", command_export, N_("Export a layer as GeoJSON or CSV") },
   { "check", command_check, N_("Find duplicate, orphaned and invalid records") },
   { "sync", command_sync, N_("Sync a store with a Precinct server") },
+  { "unmask", command_unmask, N_("Ask a Precinct server for a personal value in clear") },
 };
 
 static void

@@ -62,28 +62,44 @@ die_with_parent (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* precinct-tool with args (after the program's name), signing in with
+ * password. */
+static GSubprocess *
+spawn_tool (const char         *password,
+            const char * const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+  const char *tool = g_getenv ("PRECINCT_TOOL");
+
+  g_assert_nonnull (tool);
+  g_ptr_array_add (argv, (gpointer) tool);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_setenv (launcher, "PRECINCT_PASSWORD", password, TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
 /* `precinct-tool sync` of the fixture's store, as the admin. */
 static GSubprocess *
 spawn_tool_sync (Fixture    *fixture,
                  const char *url,
                  guint       limit)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autofree char *limit_text = g_strdup_printf ("%u", limit);
-  g_autoptr(GError) error = NULL;
-  GSubprocess *process;
-  const char *tool = g_getenv ("PRECINCT_TOOL");
 
-  g_assert_nonnull (tool);
-  g_subprocess_launcher_setenv (launcher, "PRECINCT_PASSWORD", ADMIN_PASSWORD, TRUE);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  process = g_subprocess_launcher_spawn (launcher, &error, tool, "sync", "--db", fixture->db,
-                                         "--server", url, "--ca-file", env->ca_file,
-                                         "--user", HUB_TEST_ADMIN, "--limit", limit_text,
-                                         "--timeout", "5", NULL);
-  g_assert_no_error (error);
-  return process;
+  return spawn_tool (ADMIN_PASSWORD,
+                     (const char *[]) { "sync", "--db", fixture->db, "--server", url,
+                                        "--ca-file", env->ca_file, "--user", HUB_TEST_ADMIN,
+                                        "--limit", limit_text, "--timeout", "5", NULL });
 }
 
 /* Waits for the tool; returns its exit status, out its standard output. */
@@ -232,6 +248,160 @@ test_masked (Fixture       *fixture,
   g_assert_cmpint (count_rows (fixture->db,
                                "SELECT count(*) FROM people WHERE id_number NOT LIKE '%*%'"),
                    ==, 0);
+}
+
+/* Unmasking -------------------------------------------------------------- */
+
+static gint64
+count_unmask_audits (Fixture *fixture)
+{
+  return count_rows (fixture->hub_db, "SELECT count(*) FROM audit_log WHERE action = 'unmask'");
+}
+
+static void
+unmask_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+has_result (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+/* A value in clear comes from the hub, which logs who asked and why; the
+ * store keeps the masked form. */
+static void
+test_unmask (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autofree char *password = g_strconcat (HUB_TEST_DISPATCHER, HUB_TEST_PASSWORD_SUFFIX, NULL);
+  g_autoptr(PctSync) sync = new_client (fixture, HUB_TEST_DISPATCHER, password);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *masked = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *select = NULL;
+  g_autofree char *reason = NULL;
+  gint64 audits = count_unmask_audits (fixture);
+  gint64 id;
+
+  g_assert_true (pct_sync_run_sync (sync, PCT_SYNC_RUN_DEFAULT, NULL, NULL, &error));
+  g_assert_no_error (error);
+  id = count_rows (fixture->db, "SELECT min(id) FROM people");
+  select = g_strdup_printf ("SELECT id_number FROM people WHERE id = %" G_GINT64_FORMAT, id);
+  masked = sync_test_query_text (fixture->db, select);
+  plain = sync_test_query_text (fixture->hub_db, select);
+  g_assert_cmpstr (masked, !=, plain);
+
+  pct_sync_unmask_async (sync, "person", id, "id_number", "  核实报警人身份  ", NULL,
+                         unmask_done_cb, &result);
+  g_assert_true (sync_test_wait_for (has_result, &result, 30));
+  g_assert_true (pct_sync_unmask_finish (sync, result, &value, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (value, ==, plain);
+
+  /* Logged at the hub, before the answer; nothing new in the store. */
+  g_assert_cmpint (count_unmask_audits (fixture), ==, audits + 1);
+  reason = sync_test_query_text (fixture->hub_db,
+                                 "SELECT actor || ' ' || entity || ' ' || field || ' ' || reason "
+                                 "FROM audit_log WHERE action = 'unmask' ORDER BY id DESC LIMIT 1");
+  g_assert_cmpstr (reason, ==, HUB_TEST_DISPATCHER " person id_number 核实报警人身份");
+  g_clear_pointer (&masked, g_free);
+  masked = sync_test_query_text (fixture->db, select);
+  g_assert_cmpstr (masked, !=, plain);
+
+  /* Refused before asking: no reason, a field that is not personal. */
+  g_clear_pointer (&value, g_free);
+  g_assert_false (pct_sync_unmask (sync, "person", id, "id_number", " x ", &value, NULL, &error));
+  g_assert_error (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_INVALID_SETTINGS);
+  g_clear_error (&error);
+  g_assert_false (pct_sync_unmask (sync, "person", id, "category", "核实身份", &value, NULL,
+                                   &error));
+  g_assert_error (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_INVALID_SETTINGS);
+  g_clear_error (&error);
+
+  /* Refused by the hub: a record it does not have. */
+  g_assert_false (pct_sync_unmask (sync, "person", G_MAXINT32, "id_number", "核实身份", &value,
+                                   NULL, &error));
+  g_assert_error (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_REFUSED);
+  g_clear_error (&error);
+  g_assert_null (value);
+  g_assert_cmpint (count_unmask_audits (fixture), ==, audits + 1);
+}
+
+/* A clerk may not see the number at all; an admin reads it in clear
+ * already, so the hub has nothing to unmask for either. */
+static void
+test_unmask_refused (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *password = g_strconcat (HUB_TEST_CLERK, HUB_TEST_PASSWORD_SUFFIX, NULL);
+  g_autoptr(PctSync) clerk = new_client (fixture, HUB_TEST_CLERK, password);
+  g_autoptr(PctSync) admin = new_client (fixture, HUB_TEST_ADMIN, ADMIN_PASSWORD);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+  gint64 audits = count_unmask_audits (fixture);
+  gint64 id = count_rows (fixture->hub_db, "SELECT min(id) FROM people");
+
+  g_assert_false (pct_sync_unmask (clerk, "person", id, "id_number", "核实身份", &value, NULL,
+                                   &error));
+  g_assert_error (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_FORBIDDEN);
+  g_assert_nonnull (strstr (error->message, "may not see"));
+  g_clear_error (&error);
+
+  g_assert_false (pct_sync_unmask (admin, "person", id, "id_number", "核实身份", &value, NULL,
+                                   &error));
+  g_assert_error (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_FORBIDDEN);
+  g_assert_nonnull (strstr (error->message, "nothing to unmask"));
+  g_assert_null (value);
+  g_assert_cmpint (count_unmask_audits (fixture), ==, audits);
+}
+
+/* `precinct-tool unmask` prints the value, and says why it cannot. */
+static void
+test_unmask_tool (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *password = g_strconcat (HUB_TEST_SUPERVISOR, HUB_TEST_PASSWORD_SUFFIX, NULL);
+  g_autofree char *id_text = NULL;
+  g_autofree char *select = NULL;
+  g_autofree char *plain = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  gint64 audits = count_unmask_audits (fixture);
+  gint64 id = count_rows (fixture->hub_db, "SELECT min(id) FROM people WHERE phone IS NOT NULL");
+
+  id_text = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+  select = g_strdup_printf ("SELECT phone FROM people WHERE id = %s", id_text);
+  plain = sync_test_query_text (fixture->hub_db, select);
+
+  process = spawn_tool (password,
+                        (const char *[]) { "unmask", "--server", fixture->server->url,
+                                           "--ca-file", env->ca_file,
+                                           "--user", HUB_TEST_SUPERVISOR,
+                                           "--reason", "回访核实", "person", id_text, "phone",
+                                           NULL });
+  g_assert_cmpint (finish_tool (process, &out), ==, 0);
+  g_assert_cmpstr (g_strstrip (out), ==, plain);
+  g_clear_object (&process);
+  g_clear_pointer (&out, g_free);
+
+  /* Without a reason: a usage error, and nothing asked. */
+  process = spawn_tool (password,
+                        (const char *[]) { "unmask", "--server", fixture->server->url,
+                                           "--ca-file", env->ca_file,
+                                           "--user", HUB_TEST_SUPERVISOR, "person", id_text,
+                                           "phone", NULL });
+  g_assert_cmpint (finish_tool (process, &out), ==, 2);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_cmpint (count_unmask_audits (fixture), ==, audits + 1);
 }
 
 /* Killing the hub ------------------------------------------------------- */
@@ -667,6 +837,11 @@ main (int   argc,
   g_test_add ("/sync-hub/full-in-process", Fixture, NULL, fixture_set_up, test_full_in_process,
               fixture_tear_down);
   g_test_add ("/sync-hub/masked", Fixture, NULL, fixture_set_up, test_masked, fixture_tear_down);
+  g_test_add ("/sync-hub/unmask", Fixture, NULL, fixture_set_up, test_unmask, fixture_tear_down);
+  g_test_add ("/sync-hub/unmask-refused", Fixture, NULL, fixture_set_up, test_unmask_refused,
+              fixture_tear_down);
+  g_test_add ("/sync-hub/unmask-tool", Fixture, NULL, fixture_set_up, test_unmask_tool,
+              fixture_tear_down);
   g_test_add ("/sync-hub/kill-hub", Fixture, NULL, fixture_set_up, test_kill_hub,
               fixture_tear_down);
   g_test_add ("/sync-hub/kill-client", Fixture, NULL, fixture_set_up, test_kill_client,
