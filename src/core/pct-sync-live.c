@@ -12,10 +12,10 @@
  *   - A run asked for while one is under way runs once more after it.
  *   - A failed run is tried again after a delay drawn with full jitter
  *     from an exponential bound (1 s … 5 min by default).
- *   - A closed socket is opened again with the same backoff. libsoup does
- *     not tell of the server's pings, so "heard nothing for 90 seconds"
- *     means no message: a quiet server costs a reconnection (and a run
- *     that finds nothing new) every 90 seconds.
+ *   - A closed socket is opened again with the same backoff. libsoup
+ *     answers the server's pings without a word, so the client pings too,
+ *     every 30 seconds, and counts the pongs as heard: "heard nothing for
+ *     90 seconds" then means a dead link, not a quiet district.
  *   - Where no WebSocket can be opened (the server answers the upgrade
  *     with something else, as a proxy in the way does, or three attempts
  *     fail), runs follow one another with a long poll on their first
@@ -317,6 +317,16 @@ socket_message_cb (SoupWebsocketConnection *socket,
 }
 
 static void
+socket_pong_cb (SoupWebsocketConnection *socket,
+                GBytes                  *message,
+                gpointer                 user_data)
+{
+  PctSyncLive *live = user_data;
+
+  live->last_heard = g_get_monotonic_time ();
+}
+
+static void
 socket_closed_cb (SoupWebsocketConnection *socket,
                   gpointer                 user_data)
 {
@@ -397,6 +407,7 @@ socket_connected_cb (GObject      *object,
   live->last_heard = g_get_monotonic_time ();
   soup_websocket_connection_set_keepalive_interval (socket, KEEPALIVE_INTERVAL_S);
   g_signal_connect (socket, "message", G_CALLBACK (socket_message_cb), live);
+  g_signal_connect (socket, "pong", G_CALLBACK (socket_pong_cb), live);
   g_signal_connect (socket, "closed", G_CALLBACK (socket_closed_cb), live);
   clear_timer (&live->watchdog);
   live->watchdog = add_timer (live, WATCHDOG_INTERVAL_S * 1000, watchdog_cb);
