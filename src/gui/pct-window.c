@@ -95,6 +95,7 @@ struct _PctWindow
   char                 *store_path;
   PctSync              *sync;
   PctSyncState          sync_state;
+  gboolean              recounting;
 
   /* Measuring: see the top of this file */
   PctBBox               extent;
@@ -379,6 +380,87 @@ after_paint_cb (GdkFrameClock *clock,
     quit_measuring (self);
 }
 
+static gboolean
+count_records (PctStore      *store,
+               gint64         counts[N_COUNTED],
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  for (guint i = 0; i < N_COUNTED; i++)
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
+          !pct_store_count (store, counted[i].entity, &counts[i], error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+show_counts (PctWindow    *self,
+             const gint64  counts[N_COUNTED])
+{
+  for (guint i = 0; i < N_COUNTED; i++)
+    {
+      g_autofree char *text = format_count (counts[i]);
+
+      gtk_label_set_text (self->count_labels[i], text);
+    }
+}
+
+/* Counting after a sync reads on a connection of its own, closed at once,
+ * so that the pages it reads do not stay in the window's cache. */
+static void
+recount_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  g_autoptr(PctStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gint64 *counts = g_new0 (gint64, N_COUNTED);
+
+  store = pct_store_open (task_data, PCT_STORE_OPEN_READ_ONLY, &error);
+  if (store == NULL || !count_records (store, counts, cancellable, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&counts), g_free);
+}
+
+static void
+recounted_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(PctWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree gint64 *counts = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->recounting = FALSE;
+  if (counts == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Cannot count the district's records: %s", error->message);
+      return;
+    }
+  show_counts (self, counts);
+}
+
+/* The sidebar's counts after a sync changed the store; one count at a
+ * time, as live incidents may arrive faster than a large district counts. */
+static void
+recount (PctWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->recounting)
+    return;
+  self->recounting = TRUE;
+  task = g_task_new (NULL, self->cancellable, recounted_cb, g_object_ref (self));
+  g_task_set_source_tag (task, recount);
+  g_task_set_task_data (task, g_strdup (self->store_path), g_free);
+  g_task_run_in_thread (task, recount_thread);
+}
+
 static void
 load_district_thread (GTask        *task,
                       gpointer      source_object,
@@ -415,16 +497,10 @@ load_district_thread (GTask        *task,
   /* An empty store has no extent; its map simply shows nothing yet. */
   district->has_extent = pct_store_get_extent (district->store, &district->extent, NULL);
 
-  for (guint i = 0; i < N_COUNTED; i++)
+  if (!count_records (district->store, district->counts, cancellable, &error))
     {
-      if (g_task_return_error_if_cancelled (task))
-        return;
-
-      if (!pct_store_count (district->store, counted[i].entity, &district->counts[i], &error))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
 
   /* Counting and the extent read whole tables through this connection's
@@ -532,12 +608,7 @@ show_district (PctWindow *self,
     gtk_label_set_text (self->district_code_label, district->code ? district->code : "");
   gtk_widget_set_visible (GTK_WIDGET (self->district_code_label), district->code != NULL);
 
-  for (guint i = 0; i < N_COUNTED; i++)
-    {
-      g_autofree char *text = format_count (district->counts[i]);
-
-      gtk_label_set_text (self->count_labels[i], text);
-    }
+  show_counts (self, district->counts);
 
   g_clear_object (&self->store);
   self->store = g_steal_pointer (&district->store);
@@ -855,9 +926,13 @@ sync_notify_cb (PctWindow  *self,
 
   /* The store had nothing to show when it was read: read it again once a
    * sync has brought the district. */
-  if (before == PCT_SYNC_STATE_SYNCING && self->sync_state == PCT_SYNC_STATE_ONLINE &&
-      !self->has_extent)
-    load_district (self);
+  if (before == PCT_SYNC_STATE_SYNCING && self->sync_state == PCT_SYNC_STATE_ONLINE)
+    {
+      if (!self->has_extent)
+        load_district (self);
+      else
+        recount (self);
+    }
 }
 
 static void

@@ -62,6 +62,22 @@ incident_arrived_cb (gpointer user_data)
                              "WHERE description = '井盖倾斜 27°（测试）'") == 1;
 }
 
+/* The sidebar's count of incidents, read back without its separators,
+ * equals the store's. */
+static gboolean
+incidents_counted_cb (gpointer user_data)
+{
+  PctWindow *window = user_data;
+  GtkWidget *label = gui_test_window_child (window, "incidents_count");
+  g_autoptr(GString) digits = g_string_new (NULL);
+
+  for (const char *p = gtk_label_get_text (GTK_LABEL (label)); *p != '\0'; p++)
+    if (g_ascii_isdigit (*p))
+      g_string_append_c (digits, *p);
+  return g_ascii_strtoll (digits->str, NULL, 10) ==
+         count_rows (window, "SELECT count(*) FROM incidents");
+}
+
 static void
 check_synced_window (PctWindow *window)
 {
@@ -94,6 +110,7 @@ check_synced_window (PctWindow *window)
   g_assert_cmpuint (hub_test_request (session, "POST", url, NULL, env->api_key, body, NULL, NULL),
                     ==, SOUP_STATUS_CREATED);
   gui_test_wait_until (incident_arrived_cb, window, "the reported incident to reach the store");
+  gui_test_wait_until (incidents_counted_cb, window, "the sidebar to count the new incident");
 
   gui_test_wait_for_map (pct_window_get_map_view (window));
   texture = gui_test_render_widget (GTK_WIDGET (window));
