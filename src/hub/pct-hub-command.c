@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pct-command.h"
 #include "pct-hub-auth.h"
 #include "pct-hub-command.h"
 #include "pct-hub-server.h"
@@ -38,41 +39,6 @@
 #define TOKEN_MEMORY (7 * 24 * 3600)
 /* Seconds between sweeps of tokens past TOKEN_MEMORY. */
 #define PURGE_INTERVAL 3600
-
-typedef int (*CommandFunc) (int argc, char **argv);
-
-typedef struct
-{
-  const char  *name;
-  CommandFunc  func;
-  const char  *summary;
-} Command;
-
-static int
-usage_error (GOptionContext *context,
-             const char     *message)
-{
-  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
-
-  g_printerr ("%s\n\n%s", message, help);
-  return PCT_HUB_EXIT_USAGE;
-}
-
-static gboolean
-parse_options (GOptionContext  *context,
-               int             *argc,
-               char          ***argv,
-               int             *status)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!g_option_context_parse (context, argc, argv, &error))
-    {
-      *status = usage_error (context, error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 static int
 fail (const GError *error)
@@ -136,12 +102,12 @@ command_seed (int    argc,
                                 _("Load a district into a new hub store: every content table, "
                                   "in dependency order, and the changes feed over it."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (argc > 1)
-    return usage_error (context, _("seed takes no positional arguments"));
+    return pct_command_usage_error (context, _("seed takes no positional arguments"));
   if (db_path == NULL || district == NULL)
-    return usage_error (context, _("--db and --district are required"));
+    return pct_command_usage_error (context, _("--db and --district are required"));
 
   existed = g_file_test (db_path, G_FILE_TEST_EXISTS);
   started = g_get_monotonic_time ();
@@ -230,16 +196,16 @@ command_user_add (int    argc,
                                 _("Add a user. The password is read from standard input, one "
                                   "line; only its Argon2id hash is kept."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (argc != 2)
-    return usage_error (context, _("Name exactly one user"));
+    return pct_command_usage_error (context, _("Name exactly one user"));
   if (db_path == NULL)
-    return usage_error (context, _("--db is required"));
+    return pct_command_usage_error (context, _("--db is required"));
   if (role_name == NULL || !pct_role_from_string (role_name, &role))
-    return usage_error (context, _("--role must be dispatcher, clerk, supervisor or admin"));
+    return pct_command_usage_error (context, _("--role must be dispatcher, clerk, supervisor or admin"));
   if (*argv[1] == '\0' || strlen (argv[1]) > 256 || !g_utf8_validate (argv[1], -1, NULL))
-    return usage_error (context, _("A user name is 1 to 256 bytes of text"));
+    return pct_command_usage_error (context, _("A user name is 1 to 256 bytes of text"));
 
   hub = open_hub (db_path, PCT_HUB_SQLITE_OPEN_CREATE, &error);
   if (hub == NULL)
@@ -293,14 +259,14 @@ command_channel_add (int    argc,
                                   "an app) and print its new API key, the only line of output. "
                                   "Only a hash of the key is kept."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (argc != 2)
-    return usage_error (context, _("Name exactly one channel"));
+    return pct_command_usage_error (context, _("Name exactly one channel"));
   if (db_path == NULL)
-    return usage_error (context, _("--db is required"));
+    return pct_command_usage_error (context, _("--db is required"));
   if (*argv[1] == '\0' || strlen (argv[1]) > 256 || !g_utf8_validate (argv[1], -1, NULL))
-    return usage_error (context, _("A channel name is 1 to 256 bytes of text"));
+    return pct_command_usage_error (context, _("A channel name is 1 to 256 bytes of text"));
 
   hub = open_hub (db_path, PCT_HUB_SQLITE_OPEN_CREATE, &error);
   if (hub == NULL)
@@ -329,12 +295,12 @@ command_channel_revoke (int    argc,
 
   g_option_context_set_summary (context, _("Revoke an intake channel’s API key."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (argc != 2)
-    return usage_error (context, _("Name exactly one channel"));
+    return pct_command_usage_error (context, _("Name exactly one channel"));
   if (db_path == NULL)
-    return usage_error (context, _("--db is required"));
+    return pct_command_usage_error (context, _("--db is required"));
 
   hub = open_hub (db_path, PCT_HUB_SQLITE_OPEN_DEFAULT, &error);
   if (hub == NULL || !pct_hub_storage_revoke_channel (PCT_HUB_STORAGE (hub), argv[1], &error))
@@ -383,12 +349,12 @@ command_token_revoke (int    argc,
                                 _("Revoke every token of a user: each session ends at its next "
                                   "request."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (argc > 1)
-    return usage_error (context, _("token revoke takes no positional arguments"));
+    return pct_command_usage_error (context, _("token revoke takes no positional arguments"));
   if (db_path == NULL || user == NULL)
-    return usage_error (context, _("--db and --user are required"));
+    return pct_command_usage_error (context, _("--db and --user are required"));
 
   hub = open_hub (db_path, PCT_HUB_SQLITE_OPEN_DEFAULT, &error);
   if (hub == NULL || !pct_hub_storage_revoke_user (PCT_HUB_STORAGE (hub), user, &n, &error))
@@ -540,22 +506,22 @@ command_serve (int    argc,
                                 _("Serve the sync API (docs/api.md) over HTTPS until SIGTERM or "
                                   "SIGINT. Prints “listening on URL” once ready."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (argc > 1)
-    return usage_error (context, _("serve takes no positional arguments"));
+    return pct_command_usage_error (context, _("serve takes no positional arguments"));
   if (db_path == NULL || cert_path == NULL || key_path == NULL)
-    return usage_error (context, _("--db, --tls-cert and --tls-key are required"));
+    return pct_command_usage_error (context, _("--db, --tls-cert and --tls-key are required"));
   address = parse_listen (listen != NULL ? listen : "127.0.0.1:8443");
   if (address == NULL)
-    return usage_error (context, _("--listen must be an IP address and a port, such as "
+    return pct_command_usage_error (context, _("--listen must be an IP address and a port, such as "
                                    "127.0.0.1:8443"));
   if (simulate < 0 || !isfinite (simulate) || simulate > 60000)
-    return usage_error (context, _("--simulate must be a rate from 0 to 60000 a minute"));
+    return pct_command_usage_error (context, _("--simulate must be a rate from 0 to 60000 a minute"));
   if (token_ttl < 1 || token_ttl > PCT_HUB_SERVER_REFRESH_TTL)
-    return usage_error (context, _("--token-ttl must be from 1 second to 7 days"));
+    return pct_command_usage_error (context, _("--token-ttl must be from 1 second to 7 days"));
   if (gzip_level < 1 || gzip_level > 9)
-    return usage_error (context, _("--gzip-level must be from 1 to 9"));
+    return pct_command_usage_error (context, _("--gzip-level must be from 1 to 9"));
 
   certificate = g_tls_certificate_new_from_files (cert_path, key_path, &error);
   if (certificate == NULL)
@@ -623,12 +589,12 @@ command_dump_hash (int    argc,
                                 _("Print the SHA-256 of the hub’s content, as a client holding "
                                   "all of it computes it."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (argc > 1)
-    return usage_error (context, _("dump-hash takes no positional arguments"));
+    return pct_command_usage_error (context, _("dump-hash takes no positional arguments"));
   if (db_path == NULL)
-    return usage_error (context, _("--db is required"));
+    return pct_command_usage_error (context, _("--db is required"));
 
   hub = open_hub (db_path, PCT_HUB_SQLITE_OPEN_DEFAULT, &error);
   if (hub == NULL)
@@ -642,7 +608,7 @@ command_dump_hash (int    argc,
 
 /* ── dispatch ────────────────────────────────────────────────────────── */
 
-static const Command commands[] = {
+static const PctCommand commands[] = {
   { "seed", command_seed, N_("Load a generated district into a new hub store") },
   { "user", command_user, N_("Add a user: user add NAME --role ROLE") },
   { "channel", command_channel, N_("Add or revoke an intake channel and its API key") },
@@ -651,52 +617,9 @@ static const Command commands[] = {
   { "dump-hash", command_dump_hash, N_("Print the hash of the hub’s content") },
 };
 
-static void
-print_usage (FILE *out)
-{
-  fprintf (out, "%s\n\n%s\n", _("Usage: precinct-hub COMMAND [OPTION…]"), _("Commands:"));
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
-  fprintf (out, "\n%s\n", _("Run “precinct-hub COMMAND --help” for a command’s options."));
-}
-
 int
 pct_hub_run (int    argc,
              char **argv)
 {
-  g_autofree char *prgname = NULL;
-
-  if (argc < 2)
-    {
-      print_usage (stderr);
-      return PCT_HUB_EXIT_USAGE;
-    }
-
-  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
-      g_str_equal (argv[1], "help"))
-    {
-      print_usage (stdout);
-      return PCT_HUB_EXIT_OK;
-    }
-
-  if (g_str_equal (argv[1], "--version"))
-    {
-      g_print ("precinct-hub %s\n", PACKAGE_VERSION);
-      return PCT_HUB_EXIT_OK;
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    {
-      if (g_str_equal (argv[1], commands[i].name))
-        {
-          /* Option help then reads "precinct-hub seed [OPTION…]". */
-          prgname = g_strdup_printf ("precinct-hub %s", commands[i].name);
-          g_set_prgname (prgname);
-          return commands[i].func (argc - 1, argv + 1);
-        }
-    }
-
-  g_printerr (_("precinct-hub: unknown command “%s”\n\n"), argv[1]);
-  print_usage (stderr);
-  return PCT_HUB_EXIT_USAGE;
+  return pct_command_dispatch ("precinct-hub", commands, G_N_ELEMENTS (commands), argc, argv);
 }

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pct-command.h"
 #include "pct-export.h"
 #include "pct-generator.h"
 #include "pct-import.h"
@@ -33,42 +34,6 @@
 #include "pct-sync.h"
 #include "pct-tool.h"
 #include "pct-validate.h"
-
-typedef int (*CommandFunc) (int argc, char **argv);
-
-typedef struct
-{
-  const char  *name;
-  CommandFunc  func;
-  const char  *summary;
-} Command;
-
-static int
-usage_error (GOptionContext *context,
-             const char     *message)
-{
-  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
-
-  g_printerr ("%s\n\n%s", message, help);
-  return PCT_TOOL_EXIT_USAGE;
-}
-
-/* Parses options; on failure prints why and returns FALSE. */
-static gboolean
-parse_options (GOptionContext  *context,
-               int             *argc,
-               char          ***argv,
-               int             *status)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!g_option_context_parse (context, argc, argv, &error))
-    {
-      *status = usage_error (context, error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 static void
 print_error (const GError *error)
@@ -143,19 +108,19 @@ command_gen (int    argc,
 
   g_option_context_set_summary (context, _("Generate a synthetic district into a new store."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
 
   if (argc > 1)
-    return usage_error (context, _("gen takes no positional arguments"));
+    return pct_command_usage_error (context, _("gen takes no positional arguments"));
   if (db_path == NULL)
-    return usage_error (context, _("--db is required"));
+    return pct_command_usage_error (context, _("--db is required"));
   if (size_name == NULL || !pct_district_size_from_string (size_name, &size))
-    return usage_error (context, _("--size must be small, medium or large"));
+    return pct_command_usage_error (context, _("--size must be small, medium or large"));
   if (seed < 0)
-    return usage_error (context, _("--seed must not be negative"));
+    return pct_command_usage_error (context, _("--seed must not be negative"));
   if (!parse_reference_date (reference_date, &reference_time, &error))
-    return usage_error (context, error->message);
+    return pct_command_usage_error (context, error->message);
 
   existed = g_file_test (db_path, G_FILE_TEST_EXISTS);
   if (!existed)
@@ -244,12 +209,12 @@ command_info (int    argc,
 
   g_option_context_set_summary (context, _("Count the records of each kind in a store."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (db_path == NULL)
-    return usage_error (context, _("--db is required"));
+    return pct_command_usage_error (context, _("--db is required"));
   if (argc > 1)
-    return usage_error (context, _("info takes no positional arguments"));
+    return pct_command_usage_error (context, _("info takes no positional arguments"));
 
   store = open_store_or_complain (db_path, PCT_STORE_OPEN_READ_ONLY);
   if (store == NULL)
@@ -306,10 +271,10 @@ command_validate (int    argc,
                                   "codes (GB 32100) or mobile numbers. Prints one line per value: "
                                   "VALUE, a tab, “valid”, or “invalid”, a tab and the reason. "
                                   "Exits 0 when every value is valid, 1 when any is not."));
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (argc < 3)
-    return usage_error (context, _("Name a kind (id, uscc or phone) and at least one value"));
+    return pct_command_usage_error (context, _("Name a kind (id, uscc or phone) and at least one value"));
 
   if (g_str_equal (argv[1], "id"))
     check = validate_id;
@@ -318,7 +283,7 @@ command_validate (int    argc,
   else if (g_str_equal (argv[1], "phone"))
     check = pct_validate_phone;
   else
-    return usage_error (context, _("The kind must be id, uscc or phone"));
+    return pct_command_usage_error (context, _("The kind must be id, uscc or phone"));
 
   for (int i = 2; i < argc; i++)
     {
@@ -377,14 +342,14 @@ command_search (int    argc,
                                 _("Search addresses, units and people. ID numbers are shown "
                                   "masked."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (db_path == NULL)
-    return usage_error (context, _("--db is required"));
+    return pct_command_usage_error (context, _("--db is required"));
   if (argc < 2)
-    return usage_error (context, _("Give a query"));
+    return pct_command_usage_error (context, _("Give a query"));
   if (limit < 1 || limit > 10000)
-    return usage_error (context, _("--limit must be between 1 and 10000"));
+    return pct_command_usage_error (context, _("--limit must be between 1 and 10000"));
 
   query = g_strjoinv (" ", argv + 1);
   store = open_store_or_complain (db_path, PCT_STORE_OPEN_READ_ONLY);
@@ -463,12 +428,12 @@ command_import (int    argc,
                                   "with its line and reason; the valid ones are imported. Exits 1 "
                                   "when any record was rejected."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (db_path == NULL)
-    return usage_error (context, _("--db is required"));
+    return pct_command_usage_error (context, _("--db is required"));
   if (argc != 2)
-    return usage_error (context, _("Give exactly one file to import"));
+    return pct_command_usage_error (context, _("Give exactly one file to import"));
 
   store = open_store_or_complain (db_path, PCT_STORE_OPEN_CREATE);
   if (store == NULL)
@@ -532,16 +497,16 @@ command_export (int    argc,
                                   "mark, so that spreadsheet programs read Chinese correctly) or "
                                   "as JSON-lines records that `import` reads back."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (db_path == NULL || out_path == NULL)
-    return usage_error (context, _("--db and --out are required"));
+    return pct_command_usage_error (context, _("--db and --out are required"));
   if (layer_name == NULL || !pct_layer_from_string (layer_name, &layer))
-    return usage_error (context, _("--layer must name one of the layers listed"));
+    return pct_command_usage_error (context, _("--layer must name one of the layers listed"));
   if (format_name == NULL || !pct_export_format_from_string (format_name, &format))
-    return usage_error (context, _("--format must be geojson, csv or jsonl"));
+    return pct_command_usage_error (context, _("--format must be geojson, csv or jsonl"));
   if (argc > 1)
-    return usage_error (context, _("export takes no positional arguments"));
+    return pct_command_usage_error (context, _("export takes no positional arguments"));
 
   store = open_store_or_complain (db_path, PCT_STORE_OPEN_READ_ONLY);
   if (store == NULL)
@@ -610,14 +575,14 @@ command_check (int    argc,
                                   "counts and identifiers that fail their check. Exits 1 when "
                                   "any problem is found."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (db_path == NULL)
-    return usage_error (context, _("--db is required"));
+    return pct_command_usage_error (context, _("--db is required"));
   if (argc > 1)
-    return usage_error (context, _("check takes no positional arguments"));
+    return pct_command_usage_error (context, _("check takes no positional arguments"));
   if (examples < 0 || examples > 100000)
-    return usage_error (context, _("--examples must be between 0 and 100000"));
+    return pct_command_usage_error (context, _("--examples must be between 0 and 100000"));
 
   store = open_store_or_complain (db_path, PCT_STORE_OPEN_READ_ONLY);
   if (store == NULL)
@@ -887,18 +852,18 @@ command_sync (int    argc,
                                   "of standard input. Progress goes to standard error, a summary "
                                   "to standard output. Exits 1 when the sync fails."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (argc > 1)
-    return usage_error (context, _("sync takes no positional arguments"));
+    return pct_command_usage_error (context, _("sync takes no positional arguments"));
   if (server == NULL || user == NULL || (db_path == NULL && !download_only))
-    return usage_error (context, _("--db, --server and --user are required"));
+    return pct_command_usage_error (context, _("--db, --server and --user are required"));
   if (limit < 1 || limit > 10000)
-    return usage_error (context, _("--limit must be between 1 and 10000"));
+    return pct_command_usage_error (context, _("--limit must be between 1 and 10000"));
   if (timeout < 1 || timeout > 3600)
-    return usage_error (context, _("--timeout must be between 1 and 3600"));
+    return pct_command_usage_error (context, _("--timeout must be between 1 and 3600"));
   if (follow_live && download_only)
-    return usage_error (context, _("--follow and --download-only exclude each other"));
+    return pct_command_usage_error (context, _("--follow and --download-only exclude each other"));
 
   if (db_path != NULL && !g_file_test (db_path, G_FILE_TEST_EXISTS))
     {
@@ -964,14 +929,14 @@ command_unmask (int    argc,
                                   "logs who asked, for which record and why; the value is printed "
                                   "and stored nowhere. The password is read as for sync."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!parse_options (context, &argc, &argv, &status))
+  if (!pct_command_parse_options (context, &argc, &argv, &status))
     return status;
   if (argc != 4)
-    return usage_error (context, _("unmask takes an entity, a record id and a field"));
+    return pct_command_usage_error (context, _("unmask takes an entity, a record id and a field"));
   if (server == NULL || user == NULL || reason == NULL)
-    return usage_error (context, _("--server, --user and --reason are required"));
+    return pct_command_usage_error (context, _("--server, --user and --reason are required"));
   if (!g_ascii_string_to_signed (argv[2], 10, 1, G_MAXINT64, &id, NULL))
-    return usage_error (context, _("the record id must be a positive whole number"));
+    return pct_command_usage_error (context, _("the record id must be a positive whole number"));
 
   sync = new_signed_in_sync (NULL, server, ca_file, user);
   if (sync == NULL)
@@ -993,7 +958,7 @@ command_unmask (int    argc,
 
 /* ── dispatch ────────────────────────────────────────────────────────── */
 
-static const Command commands[] = {
+static const PctCommand commands[] = {
   { "gen", command_gen, N_("Generate a synthetic district into a new store") },
   { "info", command_info, N_("Count the records of each kind in a store") },
   { "validate", command_validate, N_("Check ID numbers, credit codes or mobile numbers") },
@@ -1005,52 +970,9 @@ static const Command commands[] = {
   { "unmask", command_unmask, N_("Ask a Precinct server for a personal value in clear") },
 };
 
-static void
-print_usage (FILE *out)
-{
-  fprintf (out, "%s\n\n%s\n", _("Usage: precinct-tool COMMAND [OPTION…]"), _("Commands:"));
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
-  fprintf (out, "\n%s\n", _("Run “precinct-tool COMMAND --help” for a command’s options."));
-}
-
 int
 pct_tool_run (int    argc,
               char **argv)
 {
-  g_autofree char *prgname = NULL;
-
-  if (argc < 2)
-    {
-      print_usage (stderr);
-      return PCT_TOOL_EXIT_USAGE;
-    }
-
-  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") ||
-      g_str_equal (argv[1], "help"))
-    {
-      print_usage (stdout);
-      return PCT_TOOL_EXIT_OK;
-    }
-
-  if (g_str_equal (argv[1], "--version"))
-    {
-      g_print ("precinct-tool %s\n", PACKAGE_VERSION);
-      return PCT_TOOL_EXIT_OK;
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    {
-      if (g_str_equal (argv[1], commands[i].name))
-        {
-          /* Option help then reads "precinct-tool gen [OPTION…]". */
-          prgname = g_strdup_printf ("precinct-tool %s", commands[i].name);
-          g_set_prgname (prgname);
-          return commands[i].func (argc - 1, argv + 1);
-        }
-    }
-
-  g_printerr (_("precinct-tool: unknown command “%s”\n\n"), argv[1]);
-  print_usage (stderr);
-  return PCT_TOOL_EXIT_USAGE;
+  return pct_command_dispatch ("precinct-tool", commands, G_N_ELEMENTS (commands), argc, argv);
 }
