@@ -222,17 +222,16 @@ command_user_add (int    argc,
   return PCT_HUB_EXIT_OK;
 }
 
+static const PctCommand user_commands[] = {
+  { "add", command_user_add, N_("Add a user, the password read from standard input") },
+};
+
 static int
 command_user (int    argc,
               char **argv)
 {
-  if (argc >= 2 && g_str_equal (argv[1], "add"))
-    {
-      g_set_prgname ("precinct-hub user add");
-      return command_user_add (argc - 1, argv + 1);
-    }
-  g_printerr ("%s\n", _("Usage: precinct-hub user add NAME --role ROLE --db PATH"));
-  return PCT_HUB_EXIT_USAGE;
+  return pct_command_dispatch ("precinct-hub user", user_commands,
+                               G_N_ELEMENTS (user_commands), argc, argv);
 }
 
 /* ── channel ─────────────────────────────────────────────────────────── */
@@ -308,22 +307,17 @@ command_channel_revoke (int    argc,
   return PCT_HUB_EXIT_OK;
 }
 
+static const PctCommand channel_commands[] = {
+  { "add", command_channel_add, N_("Add a channel and print its API key") },
+  { "revoke", command_channel_revoke, N_("Revoke a channel’s API key") },
+};
+
 static int
 command_channel (int    argc,
                  char **argv)
 {
-  if (argc >= 2 && g_str_equal (argv[1], "add"))
-    {
-      g_set_prgname ("precinct-hub channel add");
-      return command_channel_add (argc - 1, argv + 1);
-    }
-  if (argc >= 2 && g_str_equal (argv[1], "revoke"))
-    {
-      g_set_prgname ("precinct-hub channel revoke");
-      return command_channel_revoke (argc - 1, argv + 1);
-    }
-  g_printerr ("%s\n", _("Usage: precinct-hub channel add|revoke NAME --db PATH"));
-  return PCT_HUB_EXIT_USAGE;
+  return pct_command_dispatch ("precinct-hub channel", channel_commands,
+                               G_N_ELEMENTS (channel_commands), argc, argv);
 }
 
 /* ── token ───────────────────────────────────────────────────────────── */
@@ -364,17 +358,16 @@ command_token_revoke (int    argc,
   return PCT_HUB_EXIT_OK;
 }
 
+static const PctCommand token_commands[] = {
+  { "revoke", command_token_revoke, N_("Revoke every session of a user") },
+};
+
 static int
 command_token (int    argc,
                char **argv)
 {
-  if (argc >= 2 && g_str_equal (argv[1], "revoke"))
-    {
-      g_set_prgname ("precinct-hub token revoke");
-      return command_token_revoke (argc - 1, argv + 1);
-    }
-  g_printerr ("%s\n", _("Usage: precinct-hub token revoke --user NAME --db PATH"));
-  return PCT_HUB_EXIT_USAGE;
+  return pct_command_dispatch ("precinct-hub token", token_commands,
+                               G_N_ELEMENTS (token_commands), argc, argv);
 }
 
 /* ── serve ───────────────────────────────────────────────────────────── */

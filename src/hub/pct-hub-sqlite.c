@@ -1293,10 +1293,33 @@ pct_hub_sqlite_content_hash (PctHubStorage  *storage,
   return pct_store_content_hash (PCT_HUB_SQLITE (storage)->store, error);
 }
 
+/* Steps the insert of a row named by a unique name into table; a name
+ * taken already is PCT_HUB_STORAGE_ERROR_EXISTS with exists_message. */
 static gboolean
-constraint_failed (PctStore *store)
+step_insert_named (PctHubSqlite  *self,
+                   sqlite3_stmt  *stmt,
+                   const char    *table,
+                   const char    *exists_message,
+                   GError       **error)
 {
-  return (sqlite3_extended_errcode (pct_store_get_handle (store)) & 0xff) == SQLITE_CONSTRAINT;
+  gboolean taken;
+
+  if (sqlite3_step (stmt) == SQLITE_DONE)
+    {
+      sqlite3_reset (stmt);
+      return TRUE;
+    }
+
+  taken = (sqlite3_extended_errcode (pct_store_get_handle (self->store)) & 0xff)
+          == SQLITE_CONSTRAINT;
+  sqlite3_reset (stmt);
+  if (taken)
+    {
+      g_set_error_literal (error, PCT_HUB_STORAGE_ERROR, PCT_HUB_STORAGE_ERROR_EXISTS,
+                           exists_message);
+      return FALSE;
+    }
+  return pct_store_set_sql_error (self->store, error, table);
 }
 
 static gboolean
@@ -1312,6 +1335,7 @@ pct_hub_sqlite_add_user (PctHubStorage  *storage,
                                           "INSERT INTO hub_users (name, role, password_hash, "
                                           "  created_at) VALUES (?, ?, ?, ?)",
                                           error);
+  g_autofree char *exists = NULL;
 
   if (stmt == NULL)
     return FALSE;
@@ -1319,21 +1343,8 @@ pct_hub_sqlite_add_user (PctHubStorage  *storage,
   sqlite3_bind_text (stmt, 2, pct_role_to_string (role), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, password_hash, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 4, now);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      gboolean exists = constraint_failed (self->store);
-
-      sqlite3_reset (stmt);
-      if (exists)
-        {
-          g_set_error (error, PCT_HUB_STORAGE_ERROR, PCT_HUB_STORAGE_ERROR_EXISTS,
-                       _("A user called “%s” exists already"), name);
-          return FALSE;
-        }
-      return pct_store_set_sql_error (self->store, error, "hub_users");
-    }
-  sqlite3_reset (stmt);
-  return TRUE;
+  exists = g_strdup_printf (_("A user called “%s” exists already"), name);
+  return step_insert_named (self, stmt, "hub_users", exists, error);
 }
 
 static PctHubUser *
@@ -1575,6 +1586,7 @@ pct_hub_sqlite_add_channel (PctHubStorage  *storage,
                                           "INSERT INTO hub_channels (name, key_hash, created_at) "
                                           "VALUES (?, ?, ?)",
                                           error);
+  g_autofree char *exists = NULL;
 
   if (stmt == NULL)
     return FALSE;
@@ -1582,21 +1594,8 @@ pct_hub_sqlite_add_channel (PctHubStorage  *storage,
   if (key_hash != NULL)
     sqlite3_bind_text (stmt, 2, key_hash, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 3, now);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      gboolean exists = constraint_failed (self->store);
-
-      sqlite3_reset (stmt);
-      if (exists)
-        {
-          g_set_error (error, PCT_HUB_STORAGE_ERROR, PCT_HUB_STORAGE_ERROR_EXISTS,
-                       _("A channel called “%s” exists already"), name);
-          return FALSE;
-        }
-      return pct_store_set_sql_error (self->store, error, "hub_channels");
-    }
-  sqlite3_reset (stmt);
-  return TRUE;
+  exists = g_strdup_printf (_("A channel called “%s” exists already"), name);
+  return step_insert_named (self, stmt, "hub_channels", exists, error);
 }
 
 static PctHubChannel *
