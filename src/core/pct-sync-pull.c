@@ -107,6 +107,13 @@ typedef struct
   char    *key;
 } Rejection;
 
+/* The connection's settings that a full sync changes for its length. */
+typedef struct
+{
+  gint64 cache_size;
+  gint64 autocheckpoint;
+} Tuning;
+
 /* Parsed pages waiting to be applied, to smooth out uneven pages. */
 #define PIPE_CAPACITY 2
 
@@ -114,6 +121,14 @@ typedef struct
  * size a page is not fetched ahead nor queued beside another, so that a
  * server sending pages near the 64 MiB limit costs two of them at most. */
 #define LARGE_PAGE_BYTES (8 * 1024 * 1024)
+
+/* While the whole feed is read, which writes the whole store: a page
+ * cache that holds the tables and indexes being filled (in KiB, as
+ * PRAGMA cache_size takes a negative number), and a checkpoint only every
+ * so many pages of WAL rather than every thousand, each of which copies
+ * the same index pages back to the database file again. */
+#define FULL_SYNC_CACHE_KIB      (512 * 1024)
+#define FULL_SYNC_AUTOCHECKPOINT 20000
 
 #define CREATE_SEEN \
   "CREATE TEMP TABLE IF NOT EXISTS sync_seen (entity TEXT NOT NULL, key TEXT NOT NULL, " \
@@ -584,6 +599,66 @@ set_state (PctStore    *store,
   return pct_store_step_done (store, stmt, error);
 }
 
+static gboolean
+get_pragma (PctStore    *store,
+            const char  *sql,
+            gint64      *value,
+            GError     **error)
+{
+  sqlite3_stmt *stmt = pct_store_prepare (store, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      return pct_store_set_sql_error (store, error, sql);
+    }
+  *value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static gboolean
+set_tuning (PctStore      *store,
+            const Tuning  *tuning,
+            GError       **error)
+{
+  /* Numbers, not input: PRAGMA takes no bound parameters. */
+  g_autofree char *sql =
+    g_strdup_printf ("PRAGMA cache_size = %" G_GINT64_FORMAT "; "
+                     "PRAGMA wal_autocheckpoint = %" G_GINT64_FORMAT,
+                     tuning->cache_size, tuning->autocheckpoint);
+
+  return pct_store_exec (store, sql, error);
+}
+
+/* Saves the current settings into saved and raises them for a full sync. */
+static gboolean
+tune_for_full_sync (PctStore  *store,
+                    Tuning    *saved,
+                    GError   **error)
+{
+  const Tuning full = { -FULL_SYNC_CACHE_KIB, FULL_SYNC_AUTOCHECKPOINT };
+
+  return get_pragma (store, "PRAGMA cache_size", &saved->cache_size, error) &&
+         get_pragma (store, "PRAGMA wal_autocheckpoint", &saved->autocheckpoint, error) &&
+         set_tuning (store, &full, error);
+}
+
+/* Puts the settings back and writes the WAL into the database, without
+ * waiting for readers: what they still hold is checkpointed later. */
+static void
+restore_tuning (PctStore     *store,
+                const Tuning *saved)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!set_tuning (store, saved, &error) ||
+      !pct_store_exec (store, "PRAGMA wal_checkpoint (PASSIVE)", &error))
+    g_debug ("Could not restore the store's settings after a full sync: %s", error->message);
+}
+
 /* Whether any entity but settings (which every new store has) has rows. */
 static gboolean
 store_has_rows (PctStore  *store,
@@ -912,6 +987,7 @@ apply_page (Pull         *pull,
   guint64 applied = 0;
   guint64 removed = 0;
   gint64 started = g_get_monotonic_time ();
+  gint64 committing;
 
   if (!pct_store_begin (store, error))
     return FALSE;
@@ -925,11 +1001,13 @@ apply_page (Pull         *pull,
        !set_state (store, PCT_SYNC_STATE_RESYNC, NULL, error)))
     goto fail;
 
+  committing = g_get_monotonic_time ();
   if (!pct_store_commit (store, error))
     goto fail;
 
-  g_debug ("Applied a page of %" G_GUINT64_FORMAT " records in %.1f ms", applied,
-           (g_get_monotonic_time () - started) / 1000.0);
+  g_debug ("Applied a page of %" G_GUINT64_FORMAT " records in %.1f ms, %.1f ms of it committing",
+           applied, (g_get_monotonic_time () - started) / 1000.0,
+           (g_get_monotonic_time () - committing) / 1000.0);
   report->records_applied += applied;
   report->records_removed += removed;
   return TRUE;
@@ -1072,6 +1150,28 @@ prepare (Pull       *pull,
   return TRUE;
 }
 
+/* Reading the whole feed (cursor NULL) fills the whole store: the
+ * connection is tuned for that while it lasts, failures included. */
+static gboolean
+pump_into_store (Pull          *pull,
+                 const char    *cursor,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  PctStore *store = pull->run->store;
+  Tuning saved;
+  gboolean ok;
+
+  if (cursor != NULL)
+    return pump (pull, cursor, FALSE, cancellable, error);
+
+  if (!tune_for_full_sync (store, &saved, error))
+    return FALSE;
+  ok = pump (pull, NULL, FALSE, cancellable, error);
+  restore_tuning (store, &saved);
+  return ok;
+}
+
 gboolean
 _pct_sync_pull (PctSyncRun    *run,
                 GCancellable  *cancellable,
@@ -1084,7 +1184,7 @@ _pct_sync_pull (PctSyncRun    *run,
   if (!prepare (&pull, FALSE, &cursor, error))
     return FALSE;
 
-  if (pump (&pull, cursor, FALSE, cancellable, &local_error))
+  if (pump_into_store (&pull, cursor, cancellable, &local_error))
     return TRUE;
 
   /* The server's feed was reset (restored, reseeded): once per run, the
@@ -1102,7 +1202,7 @@ _pct_sync_pull (PctSyncRun    *run,
   if (!prepare (&pull, TRUE, &cursor, error))
     return FALSE;
   /* A store that had a cursor has rows: this is a resync. */
-  return pump (&pull, NULL, FALSE, cancellable, error);
+  return pump_into_store (&pull, NULL, cancellable, error);
 }
 
 gboolean
