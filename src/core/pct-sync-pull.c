@@ -13,10 +13,15 @@
  * of it thrown away. The fetcher also frees the pages applied, which is
  * a tenth of the work of applying them.
  *
- * Each page is applied in one transaction together with its cursor
- * (sync_state 'cursor'): killed at any instant, the store holds the
- * pages before and not the page being applied, and the next sync asks
- * again from the last cursor stored. Nothing is lost or applied twice.
+ * Each page is applied together with its cursor (sync_state 'cursor'),
+ * in a transaction of its own or, when the applier lags and more pages
+ * are already waiting, in one shared with the pages after it (at most
+ * GROUP_MAX_PAGES pages or GROUP_MAX_RECORDS records), each page in a
+ * savepoint: the cursor committed is always that of the last page whose
+ * records are. Killed at any instant, the store holds whole pages and the
+ * cursor of the last, and the next sync asks again from there: nothing
+ * is lost or applied twice. A page refused is undone alone, and the pages
+ * before it in its transaction are committed before the run fails.
  *
  * A sync without a cursor reads the whole feed. Into an empty store that
  * is all there is to it. Into a store that already holds rows (after the
@@ -113,6 +118,32 @@ typedef struct
   gint64 cache_size;
   gint64 autocheckpoint;
 } Tuning;
+
+/* When pages are already waiting as one is applied, the applier is the
+ * slower side: it applies them in the same transaction, up to these
+ * bounds, so that a commit (which writes out every index page touched)
+ * is paid once for several pages. */
+#define GROUP_MAX_PAGES   8
+#define GROUP_MAX_RECORDS 16000
+
+/* What the report needs of a page once it is applied and freed. */
+typedef struct
+{
+  guint64   applied;   /* records */
+  gsize     bytes;
+  gint64    total;
+  gboolean  has_more;
+} Summary;
+
+/* Pages applied in one transaction, in order. */
+typedef struct
+{
+  Summary   pages[GROUP_MAX_PAGES];
+  guint     n_pages;
+  guint     n_committed;   /* the first n_committed are in the store */
+  guint64   n_records;     /* in the pages so far */
+  guint64   removed;       /* by the sweep of a resync's last page */
+} Group;
 
 /* Parsed pages waiting to be applied, to smooth out uneven pages. */
 #define PIPE_CAPACITY 2
@@ -218,6 +249,29 @@ pipe_pop (Pipe *pipe)
   pipe->pop_wait += g_get_monotonic_time () - started;
   item = g_queue_pop_head (&pipe->items);
   g_cond_broadcast (&pipe->cond);
+  g_mutex_unlock (&pipe->mutex);
+  return item;
+}
+
+/* The next page, when one is already waiting and holds at most
+ * max_records records; an error or the end of a long poll is left for
+ * pipe_pop(). */
+static Item *
+pipe_try_pop_page (Pipe    *pipe,
+                   guint64  max_records)
+{
+  Item *item;
+
+  g_mutex_lock (&pipe->mutex);
+  item = g_queue_peek_head (&pipe->items);
+  if (item != NULL &&
+      (item->page == NULL || json_array_get_length (item->page->records) > max_records))
+    item = NULL;
+  if (item != NULL)
+    {
+      g_queue_pop_head (&pipe->items);
+      g_cond_broadcast (&pipe->cond);
+    }
   g_mutex_unlock (&pipe->mutex);
   return item;
 }
@@ -976,52 +1030,116 @@ apply_records (Pull         *pull,
   return TRUE;
 }
 
-/* One page and its cursor, in one transaction. */
+/* One page and its cursor, in a savepoint of the group's transaction. */
 static gboolean
 apply_page (Pull         *pull,
             PctSyncPage  *page,
+            guint64      *applied,
+            guint64      *removed,
             GError      **error)
 {
   PctStore *store = pull->run->store;
-  PctSyncReport *report = pull->run->report;
-  guint64 applied = 0;
-  guint64 removed = 0;
+
+  return pct_store_exec (store, "SAVEPOINT pct_sync_page", error) &&
+         apply_records (pull, page, applied, error) &&
+         set_state (store, PCT_SYNC_STATE_CURSOR, page->cursor, error) &&
+         (page->has_more || !pull->tracking ||
+          (sweep (store, removed, error) &&
+           set_state (store, PCT_SYNC_STATE_RESYNC, NULL, error))) &&
+         pct_store_exec (store, "RELEASE pct_sync_page", error);
+}
+
+static void
+summarize (Summary           *summary,
+           const PctSyncPage *page)
+{
+  summary->bytes = page->bytes;
+  summary->total = page->total;
+  summary->has_more = page->has_more;
+}
+
+/* Whether another page may join the group: the feed goes on, the bounds
+ * are not reached, and the run goes on. */
+static gboolean
+group_has_room (const Group   *group,
+                GCancellable  *cancellable)
+{
+  return group->pages[group->n_pages - 1].has_more && group->n_pages < GROUP_MAX_PAGES &&
+         group->n_records < GROUP_MAX_RECORDS && !g_cancellable_is_cancelled (cancellable);
+}
+
+/* Applies the page of item and, while the next is already waiting and
+ * the bounds allow, the pages after it, in one transaction: the cursor
+ * stored is always that of the last page whose records are. A page that
+ * fails is undone alone and the pages before it are committed, so that
+ * a refused page costs nothing already received; then the run fails.
+ * Each page goes to the fetcher to be freed once applied. */
+static gboolean
+apply_group (Pull          *pull,
+             Pipe          *pipe,
+             Item          *item,
+             Group         *group,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  PctStore *store = pull->run->store;
+  g_autoptr(GError) local_error = NULL;
   gint64 started = g_get_monotonic_time ();
   gint64 committing;
+  guint n_good;
 
   if (!pct_store_begin (store, error))
-    return FALSE;
+    {
+      pipe_recycle (pipe, item);
+      return FALSE;
+    }
 
-  if (!apply_records (pull, page, &applied, error) ||
-      !set_state (store, PCT_SYNC_STATE_CURSOR, page->cursor, error))
-    goto fail;
+  while (item != NULL)
+    {
+      Summary *summary = &group->pages[group->n_pages++];
+      gboolean applied;
 
-  if (!page->has_more && pull->tracking &&
-      (!sweep (store, &removed, error) ||
-       !set_state (store, PCT_SYNC_STATE_RESYNC, NULL, error)))
-    goto fail;
+      summarize (summary, item->page);
+      applied = apply_page (pull, item->page, &summary->applied, &group->removed, &local_error);
+      group->n_records += json_array_get_length (item->page->records);
+      pipe_recycle (pipe, item);
+      if (!applied || !group_has_room (group, cancellable))
+        break;
+      item = pipe_try_pop_page (pipe, GROUP_MAX_RECORDS - group->n_records);
+    }
+
+  n_good = group->n_pages;
+  if (local_error != NULL)
+    {
+      n_good--;
+      /* Should the page not come undone, nothing of the group may stay. */
+      if (!pct_store_exec (store, "ROLLBACK TO pct_sync_page; RELEASE pct_sync_page", NULL))
+        n_good = 0;
+    }
 
   committing = g_get_monotonic_time ();
-  if (!pct_store_commit (store, error))
-    goto fail;
+  if (n_good > 0 && pct_store_commit (store, local_error == NULL ? &local_error : NULL))
+    group->n_committed = n_good;
+  else
+    pct_store_rollback (store);
 
-  g_debug ("Applied a page of %" G_GUINT64_FORMAT " records in %.1f ms, %.1f ms of it committing",
-           applied, (g_get_monotonic_time () - started) / 1000.0,
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  g_debug ("Applied %u pages of %" G_GUINT64_FORMAT " records in %.1f ms, %.1f ms of it "
+           "committing", group->n_committed, group->n_records,
+           (g_get_monotonic_time () - started) / 1000.0,
            (g_get_monotonic_time () - committing) / 1000.0);
-  report->records_applied += applied;
-  report->records_removed += removed;
   return TRUE;
-
-fail:
-  pct_store_rollback (store);
-  return FALSE;
 }
 
 /* done counts records applied, or pages when downloading only. */
 static void
-report_progress (Pull        *pull,
-                 PctSyncPage *page,
-                 guint64      done)
+report_progress (Pull           *pull,
+                 const Summary  *page,
+                 guint64         done)
 {
   PctSyncRun *run = pull->run;
   PctSyncReport *report = run->report;
@@ -1039,6 +1157,29 @@ report_progress (Pull        *pull,
 
   if (run->progress != NULL)
     run->progress (done, pull->total, seconds > 0 ? done / seconds : 0, run->progress_data);
+}
+
+/* Counts the pages of the group that were committed. FALSE when the
+ * last of them ended the feed. */
+static gboolean
+report_group (Pull         *pull,
+              const Group  *group,
+              gboolean      download_only)
+{
+  PctSyncReport *report = pull->run->report;
+  gboolean more = TRUE;
+
+  for (guint i = 0; i < group->n_committed; i++)
+    {
+      const Summary *page = &group->pages[i];
+
+      report->records_applied += page->applied;
+      report->bytes += page->bytes;
+      report_progress (pull, page, download_only ? report->pages + 1 : report->records_applied);
+      more = page->has_more;
+    }
+  report->records_removed += group->removed;
+  return more;
 }
 
 /* Runs the fetcher until the end of the feed or a failure. */
@@ -1066,6 +1207,7 @@ pump (Pull          *pull,
   for (;;)
     {
       g_autoptr(Item) item = pipe_pop (&pipe);
+      Group group = { 0 };
 
       if (item->error != NULL)
         {
@@ -1076,18 +1218,17 @@ pump (Pull          *pull,
       if (item->page == NULL)
         break;   /* a long poll cut short */
 
-      if (!download_only && !apply_page (pull, item->page, error))
+      if (download_only)
         {
-          ok = FALSE;
-          break;
+          summarize (&group.pages[group.n_pages++], item->page);
+          group.n_committed = 1;
+          pipe_recycle (&pipe, g_steal_pointer (&item));
         }
-      run->report->bytes += item->page->bytes;
-      report_progress (pull, item->page,
-                       download_only ? run->report->pages + 1 : run->report->records_applied);
+      else if (!apply_group (pull, &pipe, g_steal_pointer (&item), &group, cancellable, error))
+        ok = FALSE;
 
-      if (!item->page->has_more)
+      if (!report_group (pull, &group, download_only) || !ok)
         break;
-      pipe_recycle (&pipe, g_steal_pointer (&item));
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
           ok = FALSE;
