@@ -92,10 +92,10 @@ pct_import_report_free (PctImportReport *report)
 }
 
 static void
-reject (Importer   *self,
-        guint64     line,
-        JsonObject *record,
-        const char *reason)
+reject (Importer          *self,
+        guint64            line,
+        const PctJsonNode *record,
+        const char        *reason)
 {
   PctImportRejection *rejection;
 
@@ -117,13 +117,15 @@ reject (Importer   *self,
 static gboolean
 reject_now (Importer    *self,
             guint64      line,
-            JsonObject  *record,
+            JsonNode    *record,
             const char  *reason,
             GError     **error)
 {
+  g_autoptr(PctJson) json = record != NULL ? pct_json_new_from_node (record) : NULL;
+
   if (!pct_record_batch_flush (self->batch, error))
     return FALSE;
-  reject (self, line, record, reason);
+  reject (self, line, json != NULL ? pct_json_get_root (json) : NULL, reason);
   return TRUE;
 }
 
@@ -135,10 +137,10 @@ report_progress (Importer *self)
 }
 
 static void
-record_rejected_cb (guint64      line,
-                    JsonObject  *record,
-                    const char  *reason,
-                    gpointer     user_data)
+record_rejected_cb (guint64             line,
+                    const PctJsonNode  *record,
+                    const char         *reason,
+                    gpointer            user_data)
 {
   reject (user_data, line, record, reason);
 }
@@ -211,7 +213,7 @@ import_text (Importer    *self,
 
       return reject_now (self, line,
                          properties != NULL && JSON_NODE_HOLDS_OBJECT (properties)
-                         ? json_node_get_object (properties) : NULL,
+                         ? properties : NULL,
                          local_error->message, error);
     }
   return import_record (self, json_node_get_object (record), line, error);

@@ -43,6 +43,27 @@
 #define N_CHUNK_SIZES 9
 #define MAX_CHUNK     (1u << (N_CHUNK_SIZES - 1))
 
+/* Fields of an entity or of a nested item, at most: masked fields are
+ * noted in a 64-bit set per row. */
+#define MAX_FIELDS 64
+
+/* The members a record may have. */
+enum
+{
+  RECORD_ENTITY,
+  RECORD_ID,
+  RECORD_VERSION,
+  RECORD_UPDATED_AT,
+  RECORD_DELETED,
+  RECORD_DATA,
+  RECORD_MASKED,
+  N_RECORD_MEMBERS
+};
+
+static const char * const record_members[N_RECORD_MEMBERS] = {
+  "entity", "id", "version", "updated_at", "deleted", "data", "masked",
+};
+
 typedef struct
 {
   int         type;    /* SQLITE_NULL, SQLITE_INTEGER, SQLITE_FLOAT or SQLITE_TEXT */
@@ -64,7 +85,8 @@ typedef struct
 typedef struct
 {
   const PctRecordEntity *entity;
-  JsonObject            *record;     /* the text values point into it */
+  PctJson               *json;       /* the text values point into it */
+  const PctJsonNode     *record;     /* in json */
   guint64                tag;        /* the caller's, for reports */
   Value                  key;
   gint64                 version;
@@ -321,22 +343,21 @@ check_floor (gint64   value,
 /* Only the resident ID card has a check digit to verify; passports and
  * permits of other kinds are kept as written. */
 static gboolean
-check_person (JsonObject  *data,
-              GError     **error)
+check_person (const PctRecordEntity    *entity,
+              const PctJsonNode * const *members,
+              GError                  **error)
 {
-  JsonNode *type = json_object_get_member (data, "id_type");
-  JsonNode *number = json_object_get_member (data, "id_number");
-  const char *id_type = "resident_id";
+  const PctJsonNode *type = members[pct_record_entity_find_field (entity, "id_type")];
+  const PctJsonNode *number = members[pct_record_entity_find_field (entity, "id_number")];
   g_autoptr(GError) local_error = NULL;
 
-  if (type != NULL && JSON_NODE_HOLDS_VALUE (type))
-    id_type = json_node_get_string (type);
-
   /* A masked number is checked as a masked form instead, and left out. */
-  if (g_strcmp0 (id_type, "resident_id") != 0 || number == NULL)
+  if ((pct_json_node_holds (type, PCT_JSON_STRING) &&
+       strcmp (type->v.string.str, "resident_id") != 0) ||
+      !pct_json_node_holds (number, PCT_JSON_STRING))
     return TRUE;
 
-  if (!pct_validate_id_number (json_node_get_string (number), NULL, &local_error))
+  if (!pct_validate_id_number (number->v.string.str, NULL, &local_error))
     {
       g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
                    _("Field “%s”: %s"), "id_number", local_error->message);
@@ -696,8 +717,7 @@ build_info (const PctRecordEntity *entity,
   const char *t_meta = entity->synced ? ", t.version, t.updated_at" : "";
   int column = 1;
 
-  /* Masked fields are noted in a 64-bit set per row. */
-  g_assert (entity->n_fields <= 64);
+  g_assert (entity->n_fields <= MAX_FIELDS);
 
   info->self_field = -1;
   info->children_field = -1;
@@ -1640,7 +1660,7 @@ value_list_free (gpointer data)
 static void
 row_free (Row *row)
 {
-  g_clear_pointer (&row->record, json_object_unref);
+  g_clear_pointer (&row->json, pct_json_unref);
   value_clear (&row->key);
   /* A row rejected before its entity was known has no values yet. */
   if (row->entity != NULL)
@@ -1684,24 +1704,18 @@ field_error (GError              **error,
 }
 
 static gboolean
-node_get_integer (JsonNode *node,
-                  gint64   *value)
+node_get_integer (const PctJsonNode *node,
+                  gint64            *value)
 {
-  GType type;
-
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_INT64)
+  if (node->type == PCT_JSON_INTEGER)
     {
-      *value = json_node_get_int (node);
+      *value = node->v.integer;
       return TRUE;
     }
-  if (type == G_TYPE_DOUBLE)
+  if (node->type == PCT_JSON_DOUBLE)
     {
       /* 12.0 is an integer written by a tool that only has doubles. */
-      double d = json_node_get_double (node);
+      double d = node->v.number;
 
       if (isfinite (d) && d == floor (d) && fabs (d) <= 9007199254740992.0)
         {
@@ -1713,63 +1727,69 @@ node_get_integer (JsonNode *node,
 }
 
 static gboolean
-node_get_number (JsonNode *node,
-                 double   *value)
+node_get_number (const PctJsonNode *node,
+                 double            *value)
 {
-  GType type;
-
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_INT64)
-    *value = (double) json_node_get_int (node);
-  else if (type == G_TYPE_DOUBLE)
-    *value = json_node_get_double (node);
+  if (node->type == PCT_JSON_INTEGER)
+    *value = (double) node->v.integer;
+  else if (node->type == PCT_JSON_DOUBLE)
+    *value = node->v.number;
   else
     return FALSE;
   return TRUE;
 }
 
 static gboolean
-node_is_string (JsonNode *node)
+node_is_string (const PctJsonNode *node)
 {
-  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+  return pct_json_node_holds (node, PCT_JSON_STRING);
 }
 
-/* Reads positions from JSON: [[lon, lat], …]; a third number in a
- * position (an altitude, as GeoJSON allows) is dropped. */
+static gboolean
+node_is_null (const PctJsonNode *node)
+{
+  return node == NULL || node->type == PCT_JSON_NULL;
+}
+
+/* [longitude, latitude], or with a third number (an altitude, as GeoJSON
+ * allows), which is dropped. */
+static gboolean
+position_from_json (const PctJsonNode *pair,
+                    PctPosition       *pos)
+{
+  const PctJsonNode *lon = pct_json_node_first_child (pair);
+  const PctJsonNode *lat = pct_json_node_next (lon);
+  double altitude;
+
+  return pair->type == PCT_JSON_ARRAY && pair->n_children >= 2 && pair->n_children <= 3 &&
+         node_get_number (lon, &pos->lon) && node_get_number (lat, &pos->lat) &&
+         (pair->n_children == 2 || node_get_number (pct_json_node_next (lat), &altitude));
+}
+
+/* Reads positions from JSON: [[lon, lat], …]. */
 static gboolean
 positions_from_json (const PctRecordField  *field,
-                     JsonNode              *node,
+                     const PctJsonNode     *node,
                      GArray                *positions,
                      GError               **error)
 {
-  JsonArray *array;
+  const PctJsonNode *element;
   guint min = field->type == PCT_FIELD_LINE ? 2 : 3;
 
-  if (!JSON_NODE_HOLDS_ARRAY (node))
+  if (node->type != PCT_JSON_ARRAY)
     return field_error (error, PCT_RECORD_ERROR_INVALID, field,
                         _("must be an array of [longitude, latitude] positions"));
 
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  element = pct_json_node_first_child (node);
+  for (guint i = 0; i < node->n_children; i++, element = pct_json_node_next (element))
     {
-      JsonNode *element = json_array_get_element (array, i);
-      JsonArray *pair;
       PctPosition pos;
-      double altitude;
       g_autoptr(GError) local_error = NULL;
 
-      if (!JSON_NODE_HOLDS_ARRAY (element))
+      if (element->type != PCT_JSON_ARRAY)
         return field_error (error, PCT_RECORD_ERROR_INVALID, field,
                             _("must be an array of [longitude, latitude] positions"));
-      pair = json_node_get_array (element);
-      if (json_array_get_length (pair) < 2 || json_array_get_length (pair) > 3
-          || !node_get_number (json_array_get_element (pair, 0), &pos.lon)
-          || !node_get_number (json_array_get_element (pair, 1), &pos.lat)
-          || (json_array_get_length (pair) == 3
-              && !node_get_number (json_array_get_element (pair, 2), &altitude)))
+      if (!position_from_json (element, &pos))
         return field_error (error, PCT_RECORD_ERROR_INVALID, field,
                             _("a position must be [longitude, latitude] in numbers"));
 
@@ -1794,9 +1814,30 @@ positions_from_json (const PctRecordField  *field,
   return TRUE;
 }
 
+/* The checks every text passes, masked or not. */
+static gboolean
+check_text_value (const PctRecordField  *field,
+                  const char            *text,
+                  gsize                  len,
+                  GError               **error)
+{
+  if (len > PCT_RECORD_MAX_TEXT_BYTES)
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_TOO_LARGE,
+                   _("Field “%s” is longer than %d bytes"), field->name,
+                   PCT_RECORD_MAX_TEXT_BYTES);
+      return FALSE;
+    }
+  if (!g_utf8_validate_len (text, len, NULL))
+    return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("is not valid UTF-8"));
+  if ((field->flags & PCT_FIELD_REQUIRED) && len == 0)
+    return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must not be empty"));
+  return TRUE;
+}
+
 static gboolean
 convert_field (const PctRecordField  *field,
-               JsonNode              *node,
+               const PctJsonNode     *node,
                Value                 *value,
                GError               **error)
 {
@@ -1804,7 +1845,7 @@ convert_field (const PctRecordField  *field,
 
   value->type = SQLITE_NULL;
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  if (node_is_null (node))
     {
       if (field->flags & PCT_FIELD_REQUIRED)
         {
@@ -1833,23 +1874,12 @@ convert_field (const PctRecordField  *field,
     case PCT_FIELD_TEXT:
       {
         const char *text;
-        gsize len;
 
         if (!node_is_string (node))
           return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must be a string"));
-        text = json_node_get_string (node);
-        len = strlen (text);
-        if (len > PCT_RECORD_MAX_TEXT_BYTES)
-          {
-            g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_TOO_LARGE,
-                         _("Field “%s” is longer than %d bytes"), field->name,
-                         PCT_RECORD_MAX_TEXT_BYTES);
-            return FALSE;
-          }
-        if (!g_utf8_validate_len (text, len, NULL))
-          return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("is not valid UTF-8"));
-        if ((field->flags & PCT_FIELD_REQUIRED) && len == 0)
-          return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must not be empty"));
+        text = node->v.string.str;
+        if (!check_text_value (field, text, node->v.string.len, error))
+          return FALSE;
         if (field->allowed != NULL && !g_strv_contains ((const char * const *) field->allowed,
                                                         text))
           {
@@ -1888,10 +1918,10 @@ convert_field (const PctRecordField  *field,
       break;
 
     case PCT_FIELD_BOOLEAN:
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+      if (node->type != PCT_JSON_BOOLEAN)
         return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must be true or false"));
       value->type = SQLITE_INTEGER;
-      value->i = json_node_get_boolean (node) ? 1 : 0;
+      value->i = node->v.boolean ? 1 : 0;
       break;
 
     case PCT_FIELD_REAL:
@@ -1943,14 +1973,11 @@ convert_field (const PctRecordField  *field,
 static gboolean
 convert_masked_field (const PctRecordEntity  *entity,
                       const PctRecordField   *field,
-                      JsonNode               *node,
+                      const PctJsonNode      *node,
                       Value                  *value,
                       GError                **error)
 {
-  const char *text;
-  gsize len;
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  if (node_is_null (node))
     return convert_field (field, node, value, error);
 
   value->type = SQLITE_NULL;
@@ -1958,56 +1985,42 @@ convert_masked_field (const PctRecordEntity  *entity,
     return field_error (error, PCT_RECORD_ERROR_INVALID, field,
                         _("a masked value must be text or null"));
 
-  text = json_node_get_string (node);
-  len = strlen (text);
-  if (len > PCT_RECORD_MAX_TEXT_BYTES)
-    {
-      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_TOO_LARGE,
-                   _("Field “%s” is longer than %d bytes"), field->name,
-                   PCT_RECORD_MAX_TEXT_BYTES);
-      return FALSE;
-    }
-  if (!g_utf8_validate_len (text, len, NULL))
-    return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("is not valid UTF-8"));
-  if ((field->flags & PCT_FIELD_REQUIRED) && len == 0)
-    return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must not be empty"));
-  if (!pct_roles_is_masked_form (entity->name, field->name, text))
+  if (!check_text_value (field, node->v.string.str, node->v.string.len, error))
+    return FALSE;
+  if (!pct_roles_is_masked_form (entity->name, field->name, node->v.string.str))
     return field_error (error, PCT_RECORD_ERROR_INVALID, field,
                         _("is listed as masked but does not have a masked form"));
 
   value->type = SQLITE_TEXT;
-  value->text = text;
+  value->text = node->v.string.str;
   return TRUE;
 }
 
-/* Reads the record's "masked" member into one flag per field: absent or
- * null means none; otherwise an array of distinct names of personal
- * fields of the entity. */
+/* Reads the record's "masked" member into one flag per field, all FALSE
+ * when it is absent or null; otherwise it is an array of distinct names
+ * of personal fields of the entity. */
 static gboolean
 convert_masked (const PctRecordEntity  *entity,
-                JsonObject             *record,
-                gboolean              **masked,
+                const PctJsonNode      *node,
+                gboolean               *masked,
                 GError                **error)
 {
-  JsonNode *node = json_object_get_member (record, "masked");
-  JsonArray *array;
+  const PctJsonNode *element;
 
-  *masked = NULL;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  memset (masked, 0, entity->n_fields * sizeof *masked);
+  if (node_is_null (node))
     return TRUE;
 
-  if (!JSON_NODE_HOLDS_ARRAY (node))
+  if (node->type != PCT_JSON_ARRAY)
     {
       g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
                            _("“masked” must be an array of field names"));
       return FALSE;
     }
 
-  array = json_node_get_array (node);
-  *masked = g_new0 (gboolean, entity->n_fields);
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  element = pct_json_node_first_child (node);
+  for (guint i = 0; i < node->n_children; i++, element = pct_json_node_next (element))
     {
-      JsonNode *element = json_array_get_element (array, i);
       const char *name;
       int field;
 
@@ -2017,7 +2030,7 @@ convert_masked (const PctRecordEntity  *entity,
                                _("“masked” must be an array of field names"));
           return FALSE;
         }
-      name = json_node_get_string (element);
+      name = element->v.string.str;
       field = pct_record_entity_find_field (entity, name);
       if (field < 0 || !pct_roles_is_personal (entity->name, name))
         {
@@ -2028,103 +2041,150 @@ convert_masked (const PctRecordEntity  *entity,
                        shown, entity->name);
           return FALSE;
         }
-      if ((*masked)[field])
+      if (masked[field])
         {
           g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
                        _("“masked” names “%s” twice"), name);
           return FALSE;
         }
-      (*masked)[field] = TRUE;
+      masked[field] = TRUE;
     }
   return TRUE;
 }
 
-/* The data without its masked members, for the entity's own checks,
- * which masked values would fail. */
-static JsonObject *
-data_without_masked (const PctRecordEntity *entity,
-                     JsonObject            *data,
-                     const gboolean        *masked)
+/* The index among names of the one equal to name, or -1; names are
+ * looked at from hint on, as members mostly come in the order of the
+ * table that names them. */
+static int
+find_name (const char *name,
+           const char *(*name_at) (gconstpointer table, guint i),
+           gconstpointer table,
+           guint       n,
+           guint       hint)
 {
-  JsonObject *copy = json_object_new ();
-  JsonObjectIter iter;
-  const char *name;
-  JsonNode *member;
-
-  json_object_iter_init (&iter, data);
-  while (json_object_iter_next (&iter, &name, &member))
+  for (guint k = 0; k < n; k++)
     {
-      int field = pct_record_entity_find_field (entity, name);
+      guint i = (hint + k) % n;
 
-      if (field < 0 || !masked[field])
-        json_object_set_member (copy, name, json_node_ref (member));
+      if (strcmp (name_at (table, i), name) == 0)
+        return (int) i;
     }
-  return copy;
+  return -1;
 }
 
-/* Members of an object not among the fields: a misspelt optional field
- * would otherwise vanish without a word. */
-static gboolean
-check_known_members (JsonObject            *object,
-                     const PctRecordField  *fields,
-                     guint                  n_fields,
-                     const char            *what,
-                     GError               **error)
+static const char *
+field_name_at (gconstpointer table,
+               guint         i)
 {
-  JsonObjectIter iter;
-  const char *name;
-  guint n_known = 0;
+  return ((const PctRecordField *) table)[i].name;
+}
 
-  /* Usually every member is a field: counting the fields present says
-   * so without comparing each member with each field. */
-  for (guint i = 0; i < n_fields; i++)
+static const char *
+string_at (gconstpointer table,
+           guint         i)
+{
+  return ((const char * const *) table)[i];
+}
+
+/* Sorts the members of object by field into members (one per field, NULL
+ * where absent). A member that is no field is refused: a misspelt
+ * optional field would otherwise vanish without a word. */
+static gboolean
+map_members (const PctJsonNode      *object,
+             const PctRecordField   *fields,
+             guint                   n_fields,
+             const char             *what,
+             const PctJsonNode     **members,
+             GError                **error)
+{
+  const PctJsonNode *member = pct_json_node_first_child (object);
+  guint hint = 0;
+
+  memset (members, 0, n_fields * sizeof *members);
+  for (guint i = 0; i < object->n_children; i++, member = pct_json_node_next (member))
     {
-      if (json_object_has_member (object, fields[i].name))
-        n_known++;
-    }
-  if (n_known == json_object_get_size (object))
-    return TRUE;
+      int field = find_name (member->name, field_name_at, fields, n_fields, hint);
 
-  json_object_iter_init (&iter, object);
-  while (json_object_iter_next (&iter, &name, NULL))
-    {
-      gboolean known = FALSE;
-
-      for (guint i = 0; i < n_fields && !known; i++)
-        known = strcmp (fields[i].name, name) == 0;
-      if (!known)
+      if (field < 0)
         {
           g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
-                       _("“%s” is not a field of %s"), name, what);
+                       _("“%s” is not a field of %s"), member->name, what);
           return FALSE;
         }
+      members[field] = member;
+      hint = (guint) field + 1;
+    }
+  return TRUE;
+}
+
+/* Whether an item before the last of items has the same text in field. */
+static gboolean
+unique_text_seen (GPtrArray *items,
+                  int        field)
+{
+  const Value *last = &((ValueList *) g_ptr_array_index (items, items->len - 1))->values[field];
+
+  for (guint i = 0; i + 1 < items->len; i++)
+    {
+      const Value *value = &((ValueList *) g_ptr_array_index (items, i))->values[field];
+
+      if (value->type == SQLITE_TEXT && strcmp (value->text, last->text) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+convert_item (const PctRecordChildren  *spec,
+              const PctJsonNode        *object,
+              const char               *what,
+              Value                    *values,
+              GError                  **error)
+{
+  const PctJsonNode *members[MAX_FIELDS];
+
+  if (!map_members (object, spec->fields, spec->n_fields, what, members, error))
+    return FALSE;
+
+  for (guint f = 0; f < spec->n_fields; f++)
+    {
+      const PctRecordField *child = &spec->fields[f];
+
+      /* Absent and null differ here: null records a link known not to
+       * resolve, absent asks for it to be looked up. */
+      if (members[f] == NULL && (child->flags & PCT_FIELD_RESOLVED))
+        {
+          values[f].type = SQLITE_NULL;
+          values[f].resolve = TRUE;
+          continue;
+        }
+      if (!convert_field (child, members[f], &values[f], error))
+        return FALSE;
     }
   return TRUE;
 }
 
 static gboolean
 convert_children (const PctRecordField  *field,
-                  JsonNode              *node,
+                  const PctJsonNode     *node,
                   GPtrArray            **children,
                   GError               **error)
 {
   const PctRecordChildren *spec = field->children;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (value_list_free);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  const PctJsonNode *element;
   int unique = -1;
-  JsonArray *array;
 
   *children = NULL;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  if (node_is_null (node))
     {
       *children = g_steal_pointer (&items);
       return TRUE;
     }
 
-  if (!JSON_NODE_HOLDS_ARRAY (node))
+  if (node->type != PCT_JSON_ARRAY)
     return field_error (error, PCT_RECORD_ERROR_INVALID, field, _("must be an array"));
-  array = json_node_get_array (node);
-  if (json_array_get_length (array) > PCT_RECORD_MAX_CHILDREN)
+  if (node->n_children > PCT_RECORD_MAX_CHILDREN)
     {
       g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_TOO_LARGE,
                    _("Field “%s” has more than %d items"), field->name, PCT_RECORD_MAX_CHILDREN);
@@ -2137,64 +2197,38 @@ convert_children (const PctRecordField  *field,
         unique = (int) f;
     }
 
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  element = pct_json_node_first_child (node);
+  for (guint i = 0; i < node->n_children; i++, element = pct_json_node_next (element))
     {
-      JsonNode *element = json_array_get_element (array, i);
-      JsonObject *object;
       ValueList *list;
-      Value *values;
       g_autoptr(GError) local_error = NULL;
 
-      if (!JSON_NODE_HOLDS_OBJECT (element))
+      if (element->type != PCT_JSON_OBJECT)
         {
           g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
                        _("Field “%s”, item %u: must be an object"), field->name, i + 1);
           return FALSE;
         }
-      object = json_node_get_object (element);
 
       list = g_malloc0 (sizeof (ValueList) + spec->n_fields * sizeof (Value));
       list->n = spec->n_fields;
       g_ptr_array_add (items, list);
-      values = list->values;
 
-      if (!check_known_members (object, spec->fields, spec->n_fields, field->name, &local_error))
-        goto item_failed;
-
-      for (guint f = 0; f < spec->n_fields; f++)
+      if (!convert_item (spec, element, field->name, list->values, &local_error))
         {
-          const PctRecordField *child = &spec->fields[f];
-          JsonNode *member = json_object_get_member (object, child->name);
-
-          /* Absent and null differ here: null records a link known not to
-           * resolve, absent asks for it to be looked up. */
-          if (member == NULL && (child->flags & PCT_FIELD_RESOLVED))
-            {
-              values[f].type = SQLITE_NULL;
-              values[f].resolve = TRUE;
-              continue;
-            }
-          if (!convert_field (child, member, &values[f], &local_error))
-            goto item_failed;
+          g_set_error (error, PCT_RECORD_ERROR, local_error->code,
+                       _("Field “%s”, item %u: %s"), field->name, i + 1, local_error->message);
+          return FALSE;
         }
 
-      if (unique >= 0 && values[unique].type == SQLITE_TEXT)
+      if (unique >= 0 && list->values[unique].type == SQLITE_TEXT &&
+          unique_text_seen (items, unique))
         {
-          if (g_hash_table_contains (seen, values[unique].text))
-            {
-              g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
-                           _("Field “%s”, item %u: %s “%s” appears twice"), field->name, i + 1,
-                           spec->unique_field, values[unique].text);
-              return FALSE;
-            }
-          g_hash_table_add (seen, (gpointer) values[unique].text);
+          g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                       _("Field “%s”, item %u: %s “%s” appears twice"), field->name, i + 1,
+                       spec->unique_field, list->values[unique].text);
+          return FALSE;
         }
-      continue;
-
-    item_failed:
-      g_set_error (error, PCT_RECORD_ERROR, local_error->code,
-                   _("Field “%s”, item %u: %s"), field->name, i + 1, local_error->message);
-      return FALSE;
     }
 
   *children = g_steal_pointer (&items);
@@ -2217,13 +2251,13 @@ value_to_string (const Value *value)
 
 static gboolean
 convert_key (const PctRecordEntity  *entity,
-             JsonNode               *node,
+             const PctJsonNode      *node,
              Value                  *key,
              GError                **error)
 {
   g_autoptr(GError) local_error = NULL;
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  if (node_is_null (node))
     {
       g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
                            _("The record has no “id”"));
@@ -2248,8 +2282,8 @@ convert_key (const PctRecordEntity  *entity,
                    _("The “id” of %s records must be a string"), entity->name);
       return FALSE;
     }
-  key->text = json_node_get_string (node);
-  if (strlen (key->text) > PCT_RECORD_MAX_TEXT_BYTES
+  key->text = node->v.string.str;
+  if (node->v.string.len > PCT_RECORD_MAX_TEXT_BYTES
       || (entity->key_check != NULL && !entity->key_check (key->text, &local_error)))
     {
       g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID, _("“id”: %s"),
@@ -2261,16 +2295,14 @@ convert_key (const PctRecordEntity  *entity,
 }
 
 static gboolean
-convert_meta (JsonObject  *record,
-              const char  *name,
-              gint64       fallback,
-              gint64      *value,
-              GError     **error)
+convert_meta (const PctJsonNode  *node,
+              const char         *name,
+              gint64              fallback,
+              gint64             *value,
+              GError            **error)
 {
-  JsonNode *node = json_object_get_member (record, name);
-
   *value = fallback;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  if (node_is_null (node))
     return TRUE;
   if (!node_get_integer (node, value) || *value < 0)
     {
@@ -2281,139 +2313,172 @@ convert_meta (JsonObject  *record,
   return TRUE;
 }
 
-/* Everything about a record that can be checked without the store. */
-static Row *
-convert_record (JsonObject  *record,
-                gboolean    *deleted,
-                GError     **error)
+/* Sorts the members of a record by name into members; *unknown is the
+ * first that is not one of record_members, or NULL. */
+static void
+map_record_members (const PctJsonNode  *record,
+                    const PctJsonNode **members,
+                    const char        **unknown)
 {
-  static const char * const members[] = {
-    "entity", "id", "version", "updated_at", "deleted", "data", "masked", NULL
-  };
-  g_autoptr(Row) row = g_new0 (Row, 1);
-  g_autofree gboolean *masked = NULL;
-  const PctRecordEntity *entity;
-  JsonNode *node;
-  JsonObject *data;
-  JsonObjectIter iter;
-  const char *name;
+  const PctJsonNode *member = pct_json_node_first_child (record);
+  guint hint = 0;
 
-  row->record = json_object_ref (record);
+  memset (members, 0, N_RECORD_MEMBERS * sizeof *members);
+  *unknown = NULL;
+  for (guint i = 0; i < record->n_children; i++, member = pct_json_node_next (member))
+    {
+      int index = find_name (member->name, string_at, record_members, N_RECORD_MEMBERS, hint);
 
-  node = json_object_get_member (record, "entity");
-  if (node == NULL || !node_is_string (node))
-    {
-      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_UNKNOWN_ENTITY,
-                           _("The record has no “entity” string"));
-      return NULL;
-    }
-  entity = pct_record_entity_lookup (json_node_get_string (node));
-  if (entity == NULL)
-    {
-      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_UNKNOWN_ENTITY,
-                   _("Unknown entity “%s”"), json_node_get_string (node));
-      return NULL;
-    }
-  row->entity = entity;
-
-  json_object_iter_init (&iter, record);
-  while (json_object_iter_next (&iter, &name, NULL))
-    {
-      if (!g_strv_contains (members, name))
+      if (index < 0)
         {
-          g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
-                       _("A record has no member “%s”"), name);
-          return NULL;
+          if (*unknown == NULL)
+            *unknown = member->name;
+          continue;
         }
+      members[index] = member;
+      hint = (guint) index + 1;
     }
+}
 
-  if (!convert_key (entity, json_object_get_member (record, "id"), &row->key, error))
-    return NULL;
-
-  *deleted = FALSE;
-  node = json_object_get_member (record, "deleted");
-  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
-    {
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-        {
-          g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
-                               _("“deleted” must be true or false"));
-          return NULL;
-        }
-      *deleted = json_node_get_boolean (node);
-    }
-  if (*deleted)
-    return g_steal_pointer (&row);
-
-  if (!entity->synced && (json_object_has_member (record, "version")
-                          || json_object_has_member (record, "updated_at")))
-    {
-      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
-                   _("%s records carry no version"), entity->name);
-      return NULL;
-    }
-  if (!convert_meta (record, "version", 1, &row->version, error)
-      || !convert_meta (record, "updated_at", 0, &row->updated_at, error))
-    return NULL;
-
-  node = json_object_get_member (record, "data");
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
-                           _("The record has no “data” object"));
-      return NULL;
-    }
-  data = json_node_get_object (node);
-
-  if (!check_known_members (data, entity->fields, entity->n_fields, entity->name, error) ||
-      !convert_masked (entity, record, &masked, error))
-    return NULL;
+/* The fields of a record once read, for the rules that span fields. */
+static gboolean
+convert_fields (Row                     *row,
+                const PctJsonNode      **members,
+                const gboolean          *masked,
+                GError                 **error)
+{
+  const PctRecordEntity *entity = row->entity;
+  const EntityInfo *info = get_info (entity);
 
   row->values = g_new0 (Value, entity->n_fields);
   for (guint i = 0; i < entity->n_fields; i++)
     {
       const PctRecordField *field = &entity->fields[i];
-      JsonNode *member = json_object_get_member (data, field->name);
 
       if (field->type == PCT_FIELD_CHILDREN)
         {
-          if (!convert_children (field, member, &row->children, error))
-            return NULL;
+          if (!convert_children (field, members[i], &row->children, error))
+            return FALSE;
         }
-      else if (masked != NULL && masked[i])
+      else if (masked[i])
         {
-          if (!convert_masked_field (entity, field, member, &row->values[i], error))
-            return NULL;
+          if (!convert_masked_field (entity, field, members[i], &row->values[i], error))
+            return FALSE;
         }
-      else if (!convert_field (field, member, &row->values[i], error))
-        return NULL;
+      else if (!convert_field (field, members[i], &row->values[i], error))
+        return FALSE;
     }
 
-  {
-    const EntityInfo *info = get_info (entity);
+  if (info->lon_field >= 0 && info->lat_field >= 0)
+    {
+      g_autoptr(GError) local_error = NULL;
 
-    if (info->lon_field >= 0 && info->lat_field >= 0)
-      {
-        g_autoptr(GError) local_error = NULL;
-
-        if (!pct_validate_coordinates (row->values[info->lat_field].d,
-                                       row->values[info->lon_field].d, &local_error))
-          {
-            g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
-                         _("Fields “lon” and “lat”: %s"), local_error->message);
-            return NULL;
-          }
-      }
-  }
+      if (!pct_validate_coordinates (row->values[info->lat_field].d,
+                                     row->values[info->lon_field].d, &local_error))
+        {
+          g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                       _("Fields “lon” and “lat”: %s"), local_error->message);
+          return FALSE;
+        }
+    }
 
   if (entity->check != NULL)
     {
-      g_autoptr(JsonObject) checked = masked != NULL ? data_without_masked (entity, data, masked)
-                                                     : json_object_ref (data);
-
-      if (!entity->check (checked, error))
-        return NULL;
+      /* Masked values would fail the entity's own checks: they are left
+       * out of them. */
+      for (guint i = 0; i < entity->n_fields; i++)
+        {
+          if (masked[i])
+            members[i] = NULL;
+        }
+      if (!entity->check (entity, members, error))
+        return FALSE;
     }
+  return TRUE;
+}
+
+/* Everything about a record that can be checked without the store. */
+static Row *
+convert_record (PctJson            *json,
+                const PctJsonNode  *record,
+                gboolean           *deleted,
+                GError            **error)
+{
+  g_autoptr(Row) row = g_new0 (Row, 1);
+  const PctJsonNode *members[N_RECORD_MEMBERS];
+  const PctJsonNode *fields[MAX_FIELDS];
+  gboolean masked[MAX_FIELDS];
+  const PctRecordEntity *entity;
+  const PctJsonNode *node;
+  const char *unknown;
+
+  row->json = pct_json_ref (json);
+  row->record = record;
+  map_record_members (record, members, &unknown);
+
+  node = members[RECORD_ENTITY];
+  if (!node_is_string (node))
+    {
+      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_UNKNOWN_ENTITY,
+                           _("The record has no “entity” string"));
+      return NULL;
+    }
+  entity = pct_record_entity_lookup (node->v.string.str);
+  if (entity == NULL)
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_UNKNOWN_ENTITY,
+                   _("Unknown entity “%s”"), node->v.string.str);
+      return NULL;
+    }
+  row->entity = entity;
+
+  if (unknown != NULL)
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                   _("A record has no member “%s”"), unknown);
+      return NULL;
+    }
+
+  if (!convert_key (entity, members[RECORD_ID], &row->key, error))
+    return NULL;
+
+  *deleted = FALSE;
+  node = members[RECORD_DELETED];
+  if (!node_is_null (node))
+    {
+      if (node->type != PCT_JSON_BOOLEAN)
+        {
+          g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                               _("“deleted” must be true or false"));
+          return NULL;
+        }
+      *deleted = node->v.boolean;
+    }
+  if (*deleted)
+    return g_steal_pointer (&row);
+
+  if (!entity->synced && (members[RECORD_VERSION] != NULL || members[RECORD_UPDATED_AT] != NULL))
+    {
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                   _("%s records carry no version"), entity->name);
+      return NULL;
+    }
+  if (!convert_meta (members[RECORD_VERSION], "version", 1, &row->version, error)
+      || !convert_meta (members[RECORD_UPDATED_AT], "updated_at", 0, &row->updated_at, error))
+    return NULL;
+
+  node = members[RECORD_DATA];
+  if (!pct_json_node_holds (node, PCT_JSON_OBJECT))
+    {
+      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                           _("The record has no “data” object"));
+      return NULL;
+    }
+
+  if (!map_members (node, entity->fields, entity->n_fields, entity->name, fields, error) ||
+      !convert_masked (entity, members[RECORD_MASKED], masked, error) ||
+      !convert_fields (row, fields, masked, error))
+    return NULL;
 
   return g_steal_pointer (&row);
 }
@@ -2810,18 +2875,29 @@ apply_row (PctStore  *store,
   return run_savepoint (store, "RELEASE pct_record", error);
 }
 
+/* The record as a document of its own. */
+static PctJson *
+json_from_object (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+
+  return pct_json_new_from_node (node);
+}
+
 gboolean
 pct_record_apply (PctStore    *store,
                   JsonObject  *record,
                   GError     **error)
 {
+  g_autoptr(PctJson) json = NULL;
   g_autoptr(Row) row = NULL;
   gboolean deleted = FALSE;
 
   g_return_val_if_fail (PCT_IS_STORE (store), FALSE);
   g_return_val_if_fail (record != NULL, FALSE);
 
-  row = convert_record (record, &deleted, error);
+  json = json_from_object (record);
+  row = convert_record (json, pct_json_get_root (json), &deleted, error);
   if (row == NULL)
     return FALSE;
 
@@ -2869,8 +2945,8 @@ pct_record_batch_get_applied (PctRecordBatch *batch)
 /* Reports a problem with a record; anything but a problem with the record
  * is the caller's, and FALSE. */
 static gboolean
-batch_reject (PctRecordBatch  *batch,
-              JsonObject      *record,
+batch_reject (PctRecordBatch     *batch,
+              const PctJsonNode  *record,
               guint64          tag,
               GError          *problem,
               GError         **error)
@@ -2941,14 +3017,30 @@ pct_record_batch_add (PctRecordBatch  *batch,
                       guint64          tag,
                       GError         **error)
 {
+  g_autoptr(PctJson) json = NULL;
+
+  g_return_val_if_fail (batch != NULL, FALSE);
+  g_return_val_if_fail (record != NULL, FALSE);
+
+  json = json_from_object (record);
+  return pct_record_batch_add_json (batch, json, pct_json_get_root (json), tag, error);
+}
+
+gboolean
+pct_record_batch_add_json (PctRecordBatch     *batch,
+                           PctJson            *json,
+                           const PctJsonNode  *record,
+                           guint64             tag,
+                           GError            **error)
+{
   g_autoptr(Row) row = NULL;
   GError *problem = NULL;
   gboolean deleted = FALSE;
 
   g_return_val_if_fail (batch != NULL, FALSE);
-  g_return_val_if_fail (record != NULL, FALSE);
+  g_return_val_if_fail (pct_json_node_holds (record, PCT_JSON_OBJECT), FALSE);
 
-  row = convert_record (record, &deleted, &problem);
+  row = convert_record (json, record, &deleted, &problem);
   if (row != NULL)
     row->tag = tag;
 
@@ -3010,23 +3102,25 @@ describe_text (const char *text)
 }
 
 void
-pct_record_describe (JsonObject  *record,
-                     char       **entity,
-                     char       **key)
+pct_record_describe (const PctJsonNode  *record,
+                     char              **entity,
+                     char              **key)
 {
-  JsonNode *node;
+  const PctJsonNode *node;
   gint64 i;
 
   *entity = NULL;
   *key = NULL;
+  if (!pct_json_node_holds (record, PCT_JSON_OBJECT))
+    return;
 
-  node = json_object_get_member (record, "entity");
-  if (node != NULL && node_is_string (node))
-    *entity = describe_text (json_node_get_string (node));
+  node = pct_json_object_get_member (record, "entity");
+  if (node_is_string (node))
+    *entity = describe_text (node->v.string.str);
 
-  node = json_object_get_member (record, "id");
-  if (node != NULL && node_is_string (node))
-    *key = describe_text (json_node_get_string (node));
+  node = pct_json_object_get_member (record, "id");
+  if (node_is_string (node))
+    *key = describe_text (node->v.string.str);
   else if (node != NULL && node_get_integer (node, &i))
     *key = g_strdup_printf ("%" G_GINT64_FORMAT, i);
 }
@@ -3039,7 +3133,8 @@ member_string (JsonObject *object,
 {
   JsonNode *node = json_object_get_member (object, name);
 
-  return node != NULL && node_is_string (node) ? json_node_get_string (node) : NULL;
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
 }
 
 JsonNode *

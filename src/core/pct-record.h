@@ -8,6 +8,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "pct-json.h"
 #include "pct-roles.h"
 #include "pct-store.h"
 
@@ -115,9 +116,11 @@ struct _PctRecordEntity
   const char               *geometry_field;
   const PctRecordField     *fields;
   guint                     n_fields;
-  /* Rules that span fields; data is the validated "data" object. */
-  gboolean                (*check) (JsonObject  *data,
-                                    GError     **error);
+  /* Rules that span fields, once each is valid: members holds the
+   * member of "data" for each field, NULL where absent or masked. */
+  gboolean                (*check) (const PctRecordEntity    *entity,
+                                    const PctJsonNode * const *members,
+                                    GError                  **error);
 };
 
 /* A position of a line or polygon. */
@@ -164,7 +167,7 @@ JsonNode               *pct_record_from_feature       (JsonObject              *
                                                        GError                 **error);
 /* Best-effort entity name and key of a record, for reports; either may be
  * set to NULL. */
-void                    pct_record_describe           (JsonObject              *record,
+void                    pct_record_describe           (const PctJsonNode       *record,
                                                        char                   **entity,
                                                        char                   **key);
 
@@ -188,8 +191,8 @@ typedef struct _PctRecordBatch PctRecordBatch;
 
 /* Called for each record refused, in the order the records were added;
  * tag is the one given to pct_record_batch_add(). */
-typedef void (*PctRecordRejectFunc) (guint64      tag,
-                                     JsonObject  *record,
+typedef void (*PctRecordRejectFunc) (guint64             tag,
+                                     const PctJsonNode  *record,
                                      const char  *reason,
                                      gpointer     user_data);
 
@@ -202,6 +205,13 @@ void                    pct_record_batch_free         (PctRecordBatch          *
  * fails. */
 gboolean                pct_record_batch_add          (PctRecordBatch          *batch,
                                                        JsonObject              *record,
+                                                       guint64                  tag,
+                                                       GError                 **error);
+/* The same for a record of a document, which it keeps until the record
+ * is written. */
+gboolean                pct_record_batch_add_json     (PctRecordBatch          *batch,
+                                                       PctJson                 *json,
+                                                       const PctJsonNode       *record,
                                                        guint64                  tag,
                                                        GError                 **error);
 /* Writes what is queued; call it before committing. */

@@ -16,6 +16,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "pct-json.h"
 #include "pct-store.h"
 #include "pct-sync.h"
 
@@ -140,8 +141,8 @@ typedef struct
   char       *cursor;
   gboolean    has_more;
   gint64      total;      /* records from this page to the feed's end; -1 unknown */
-  JsonNode   *root;
-  JsonArray  *records;    /* in root */
+  PctJson            *json;
+  const PctJsonNode  *records;    /* an array of objects, in json */
   gsize       bytes;
 } PctSyncPage;
 

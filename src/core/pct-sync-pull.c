@@ -148,7 +148,7 @@ typedef struct
 /* Parsed pages waiting to be applied, to smooth out uneven pages. */
 #define PIPE_CAPACITY 2
 
-/* A parsed page costs about twelve times its JSON in memory. Past this
+/* A parsed page costs three to six times its JSON in memory. Past this
  * size a page is not fetched ahead nor queued beside another, so that a
  * server sending pages near the 64 MiB limit costs two of them at most. */
 #define LARGE_PAGE_BYTES (8 * 1024 * 1024)
@@ -265,7 +265,7 @@ pipe_try_pop_page (Pipe    *pipe,
   g_mutex_lock (&pipe->mutex);
   item = g_queue_peek_head (&pipe->items);
   if (item != NULL &&
-      (item->page == NULL || json_array_get_length (item->page->records) > max_records))
+      (item->page == NULL || item->page->records->n_children > max_records))
     item = NULL;
   if (item != NULL)
     {
@@ -746,32 +746,32 @@ store_has_rows (PctStore  *store,
 }
 
 static gboolean
-note_seen (PctStore    *store,
-           JsonObject  *record,
-           GError     **error)
+note_seen (PctStore           *store,
+           const PctJsonNode  *record,
+           GError            **error)
 {
-  JsonNode *id = json_object_get_member (record, "id");
-  JsonNode *deleted = json_object_get_member (record, "deleted");
+  const PctJsonNode *entity = pct_json_object_get_member (record, "entity");
+  const PctJsonNode *id = pct_json_object_get_member (record, "id");
+  const PctJsonNode *deleted = pct_json_object_get_member (record, "deleted");
   sqlite3_stmt *stmt;
   g_autofree char *key = NULL;
 
-  if (deleted != NULL && JSON_NODE_HOLDS_VALUE (deleted) &&
-      json_node_get_value_type (deleted) == G_TYPE_BOOLEAN && json_node_get_boolean (deleted))
+  if (pct_json_node_holds (deleted, PCT_JSON_BOOLEAN) && deleted->v.boolean)
     return TRUE;
 
-  if (json_node_get_value_type (id) == G_TYPE_STRING)
-    key = g_strdup (json_node_get_string (id));
-  else if (json_node_get_value_type (id) == G_TYPE_DOUBLE)
-    key = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) json_node_get_double (id));
+  /* The record was applied, so its entity and key are valid. */
+  if (id->type == PCT_JSON_STRING)
+    key = g_strdup (id->v.string.str);
+  else if (id->type == PCT_JSON_DOUBLE)
+    key = g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) id->v.number);
   else
-    key = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (id));
+    key = g_strdup_printf ("%" G_GINT64_FORMAT, id->v.integer);
 
   stmt = pct_store_prepare (store, "INSERT OR IGNORE INTO temp.sync_seen (entity, key) "
                                    "VALUES (?, ?)", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, json_object_get_string_member (record, "entity"), -1,
-                     SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, entity->v.string.str, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, key, -1, SQLITE_TRANSIENT);
   return pct_store_step_done (store, stmt, error);
 }
@@ -895,10 +895,10 @@ sweep (PctStore  *store,
 /* Applier ----------------------------------------------------------------- */
 
 static void
-rejected_cb (guint64      tag,
-             JsonObject  *record,
-             const char  *reason,
-             gpointer     user_data)
+rejected_cb (guint64             tag,
+             const PctJsonNode  *record,
+             const char         *reason,
+             gpointer            user_data)
 {
   Rejection *rejection = user_data;
 
@@ -944,12 +944,48 @@ has_local_rows (PctStore  *store,
  * the client stopped before writing it down) carries that row's UUID:
  * the local row takes the server's key before the page is applied,
  * instead of clashing with it. */
+/* The UUID of a record of an entity made here, with the key the server
+ * gave it, or NULL. */
+static const char *
+record_uuid (const PctJsonNode  *record,
+             const char        **entity_name,
+             gint64             *id)
+{
+  const PctJsonNode *entity = pct_json_object_get_member (record, "entity");
+  const PctJsonNode *key = pct_json_object_get_member (record, "id");
+  const PctJsonNode *data = pct_json_object_get_member (record, "data");
+  const PctJsonNode *uuid;
+  const char *name;
+
+  if (!pct_json_node_holds (entity, PCT_JSON_STRING) ||
+      !pct_json_node_holds (key, PCT_JSON_INTEGER) || key->v.integer <= 0 ||
+      !pct_json_node_holds (data, PCT_JSON_OBJECT))
+    return NULL;
+
+  name = entity->v.string.str;
+  if (!g_str_equal (name, "incident") && !g_str_equal (name, "work_order") &&
+      !g_str_equal (name, "audit"))
+    return NULL;
+
+  uuid = pct_json_object_get_member (data, "uuid");
+  if (!pct_json_node_holds (uuid, PCT_JSON_STRING))
+    return NULL;
+
+  *entity_name = name;
+  *id = key->v.integer;
+  return uuid->v.string.str;
+}
+
+/* A record the server made from a row made here (its answer lost when
+ * the client stopped before writing it down) carries that row's UUID:
+ * the local row takes the server's key before the page is applied,
+ * instead of clashing with it. */
 static gboolean
 adopt_local_rows (PctStore     *store,
                   PctSyncPage  *page,
                   GError      **error)
 {
-  guint n = json_array_get_length (page->records);
+  const PctJsonNode *record = pct_json_node_first_child (page->records);
   gboolean has_rows = FALSE;
 
   if (!has_local_rows (store, &has_rows, error))
@@ -957,34 +993,13 @@ adopt_local_rows (PctStore     *store,
   if (!has_rows)
     return TRUE;
 
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < page->records->n_children; i++, record = pct_json_node_next (record))
     {
-      JsonObject *record = json_array_get_object_element (page->records, i);
-      JsonNode *entity = json_object_get_member (record, "entity");
-      JsonNode *id = json_object_get_member (record, "id");
-      JsonNode *data = json_object_get_member (record, "data");
-      JsonNode *uuid;
-      const char *name;
+      const char *name = NULL;
+      gint64 id = 0;
+      const char *uuid = record_uuid (record, &name, &id);
 
-      if (entity == NULL || !JSON_NODE_HOLDS_VALUE (entity) ||
-          json_node_get_value_type (entity) != G_TYPE_STRING ||
-          id == NULL || !JSON_NODE_HOLDS_VALUE (id) ||
-          json_node_get_value_type (id) != G_TYPE_INT64 || json_node_get_int (id) <= 0 ||
-          data == NULL || !JSON_NODE_HOLDS_OBJECT (data))
-        continue;
-
-      name = json_node_get_string (entity);
-      if (!g_str_equal (name, "incident") && !g_str_equal (name, "work_order") &&
-          !g_str_equal (name, "audit"))
-        continue;
-
-      uuid = json_object_get_member (json_node_get_object (data), "uuid");
-      if (uuid == NULL || !JSON_NODE_HOLDS_VALUE (uuid) ||
-          json_node_get_value_type (uuid) != G_TYPE_STRING)
-        continue;
-
-      if (!pct_outbox_rekey_by_uuid (store, name, json_node_get_string (uuid),
-                                     json_node_get_int (id), NULL, error))
+      if (uuid != NULL && !pct_outbox_rekey_by_uuid (store, name, uuid, id, NULL, error))
         return FALSE;
     }
   return TRUE;
@@ -999,16 +1014,15 @@ apply_records (Pull         *pull,
   PctStore *store = pull->run->store;
   g_auto(Rejection) rejection = { 0 };
   g_autoptr(PctRecordBatch) batch = pct_record_batch_new (store, rejected_cb, &rejection);
-  guint n = json_array_get_length (page->records);
+  const PctJsonNode *record = pct_json_node_first_child (page->records);
 
   if (!adopt_local_rows (store, page, error))
     return FALSE;
 
-  for (guint i = 0; i < n && rejection.reason == NULL; i++)
+  for (guint i = 0; i < page->records->n_children && rejection.reason == NULL;
+       i++, record = pct_json_node_next (record))
     {
-      JsonObject *record = json_array_get_object_element (page->records, i);
-
-      if (!pct_record_batch_add (batch, record, i + 1, error))
+      if (!pct_record_batch_add_json (batch, page->json, record, i + 1, error))
         return FALSE;
       if (pull->tracking && rejection.reason == NULL && !note_seen (store, record, error))
         return FALSE;
@@ -1101,7 +1115,7 @@ apply_group (Pull          *pull,
 
       summarize (summary, item->page);
       applied = apply_page (pull, item->page, &summary->applied, &group->removed, &local_error);
-      group->n_records += json_array_get_length (item->page->records);
+      group->n_records += item->page->records->n_children;
       pipe_recycle (pipe, item);
       if (!applied || !group_has_room (group, cancellable))
         break;

@@ -570,10 +570,10 @@ typedef struct
 } Rejections;
 
 static void
-rejected_cb (guint64      tag,
-             JsonObject  *record,
-             const char  *reason,
-             gpointer     user_data)
+rejected_cb (guint64             tag,
+             const PctJsonNode  *record,
+             const char         *reason,
+             gpointer            user_data)
 {
   Rejections *rejections = user_data;
 
