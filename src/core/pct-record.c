@@ -95,6 +95,15 @@ typedef struct
   GPtrArray             *children;   /* ValueList of the nested items, or NULL */
 } Row;
 
+/* Statements that write many rows at once. */
+typedef enum
+{
+  CHUNK_UPSERT,             /* rows of the entity */
+  CHUNK_CHILDREN_DELETE,    /* the nested items of as many rows */
+  CHUNK_CHILDREN_INSERT,    /* as many nested items */
+  N_CHUNK_KINDS
+} ChunkKind;
+
 /* SQL and column layout derived from an entity's table, built once. */
 typedef struct
 {
@@ -105,12 +114,13 @@ typedef struct
   char *count;
   char *insert_head;     /* INSERT INTO t (columns) VALUES */
   char *upsert_tail;     /*  ON CONFLICT (key) DO UPDATE SET … */
-  char *upserts[N_CHUNK_SIZES];  /* for 1, 2, 4, … rows; built on first use */
+  char *chunks[N_CHUNK_KINDS][N_CHUNK_SIZES];  /* for 1, 2, 4, … rows; built on first use */
   int   n_params;        /* bound per row */
   char *delete;
   char *exists;
-  char *children_delete;
-  char *children_insert;
+  char *children_delete_head;  /* DELETE … WHERE parent IN ( */
+  char *children_insert_head;  /* INSERT INTO t (parent, columns) VALUES */
+  int   n_child_params;        /* bound per nested item */
   char *children_select;
   char *children_select_keys;  /* ?1 a JSON array of parent keys */
   int   self_field;      /* the field referencing the entity itself, or -1 */
@@ -821,11 +831,12 @@ build_info (const PctRecordEntity *entity,
           g_string_append_printf (child_params, ", ?%u", i + 2);
         }
 
-      info->children_delete = g_strdup_printf ("DELETE FROM %s WHERE %s = ?1",
-                                               children->table, children->parent_column);
-      info->children_insert = g_strdup_printf ("INSERT INTO %s (%s, %s) VALUES (?1%s)",
-                                               children->table, children->parent_column,
-                                               child_columns->str, child_params->str);
+      info->children_delete_head = g_strdup_printf ("DELETE FROM %s WHERE %s IN (",
+                                                    children->table, children->parent_column);
+      info->children_insert_head = g_strdup_printf ("INSERT INTO %s (%s, %s) VALUES ",
+                                                    children->table, children->parent_column,
+                                                    child_columns->str);
+      info->n_child_params = 1 + (int) children->n_fields;
       info->children_select = g_strdup_printf ("SELECT %s FROM %s WHERE %s = ?1 ORDER BY %s",
                                                child_columns->str, children->table,
                                                children->parent_column,
@@ -855,38 +866,65 @@ get_info (const PctRecordEntity *entity)
   return &entity_infos[entity - entities];
 }
 
-/* The upsert of 2^size_index rows. */
+static char *
+build_chunk_sql (const EntityInfo *info,
+                 ChunkKind         kind,
+                 guint             n_rows)
+{
+  const char *heads[N_CHUNK_KINDS] = {
+    info->insert_head, info->children_delete_head, info->children_insert_head
+  };
+  const char *tails[N_CHUNK_KINDS] = { info->upsert_tail, ")", "" };
+  const int n_params[N_CHUNK_KINDS] = { info->n_params, 1, info->n_child_params };
+  gboolean grouped = kind != CHUNK_CHILDREN_DELETE;
+  g_autoptr(GString) text = g_string_new (heads[kind]);
+
+  /* Anonymous parameters number themselves in order; numbered ones
+   * cost SQLite a search of all those before each when preparing,
+   * which for thousands of them is most of the preparation. */
+  for (guint r = 0; r < n_rows; r++)
+    {
+      if (r > 0)
+        g_string_append (text, ", ");
+      if (grouped)
+        g_string_append_c (text, '(');
+      for (int p = 0; p < n_params[kind]; p++)
+        g_string_append (text, p > 0 ? ", ?" : "?");
+      if (grouped)
+        g_string_append_c (text, ')');
+    }
+  g_string_append (text, tails[kind]);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The statement of a kind for 2^size_index rows. */
 static const char *
-get_upsert_sql (const EntityInfo *info,
-                guint             size_index)
+get_chunk_sql (const EntityInfo *info,
+               ChunkKind         kind,
+               guint             size_index)
 {
   static GMutex lock;
   EntityInfo *mutable_info = (EntityInfo *) info;
   const char *sql;
 
   g_mutex_lock (&lock);
-  if (info->upserts[size_index] == NULL)
-    {
-      g_autoptr(GString) text = g_string_new (info->insert_head);
-      guint n_rows = 1u << size_index;
-
-      /* Anonymous parameters number themselves in order; numbered ones
-       * cost SQLite a search of all those before each when preparing,
-       * which for thousands of them is most of the preparation. */
-      for (guint r = 0; r < n_rows; r++)
-        {
-          g_string_append (text, r > 0 ? ", (" : "(");
-          for (int p = 0; p < info->n_params; p++)
-            g_string_append (text, p > 0 ? ", ?" : "?");
-          g_string_append_c (text, ')');
-        }
-      g_string_append (text, info->upsert_tail);
-      mutable_info->upserts[size_index] = g_string_free (g_steal_pointer (&text), FALSE);
-    }
-  sql = info->upserts[size_index];
+  if (info->chunks[kind][size_index] == NULL)
+    mutable_info->chunks[kind][size_index] = build_chunk_sql (info, kind, 1u << size_index);
+  sql = info->chunks[kind][size_index];
   g_mutex_unlock (&lock);
 
   return sql;
+}
+
+/* The largest chunk size, as an index, that n rows fill. */
+static guint
+chunk_size_index (guint n)
+{
+  guint size_index = N_CHUNK_SIZES - 1;
+
+  while ((1u << size_index) > n)
+    size_index--;
+  return size_index;
 }
 
 /* Entities ---------------------------------------------------------------- */
@@ -2745,34 +2783,94 @@ bind_row (sqlite3_stmt     *stmt,
     }
 }
 
+/* A nested item to write, and the key of the row it belongs to. */
+typedef struct
+{
+  const Value  *key;
+  const Value  *values;
+} Item;
+
+/* The items of the rows that stand: of rows with the same key, the last
+ * one's, as if the rows were written one after the other. */
+static GArray *
+standing_items (Row   **rows,
+                guint   n_rows)
+{
+  g_autoptr(GHashTable) later = NULL;
+  g_autofree gboolean *stands = g_new (gboolean, n_rows);
+  GArray *items = g_array_new (FALSE, FALSE, sizeof (Item));
+
+  if (rows[0]->key.type == SQLITE_INTEGER)
+    later = g_hash_table_new (g_int64_hash, g_int64_equal);
+  else
+    later = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint r = n_rows; r-- > 0;)
+    stands[r] = g_hash_table_add (later, rows[r]->key.type == SQLITE_INTEGER
+                                         ? (gpointer) &rows[r]->key.i
+                                         : (gpointer) rows[r]->key.text);
+
+  for (guint r = 0; r < n_rows; r++)
+    {
+      for (guint i = 0; stands[r] && i < rows[r]->children->len; i++)
+        {
+          Item item = { &rows[r]->key,
+                        ((ValueList *) g_ptr_array_index (rows[r]->children, i))->values };
+
+          g_array_append_val (items, item);
+        }
+    }
+  return items;
+}
+
+/* Replaces the nested items of rows, many rows per statement. */
 static gboolean
 write_children (PctStore   *store,
-                Row        *row,
+                Row       **rows,
+                guint       n_rows,
                 GError    **error)
 {
-  const EntityInfo *info = get_info (row->entity);
-  const PctRecordChildren *spec = row->entity->fields[info->children_field].children;
-  sqlite3_stmt *stmt;
+  const PctRecordEntity *entity = rows[0]->entity;
+  const EntityInfo *info = get_info (entity);
+  guint n_fields = entity->fields[info->children_field].children->n_fields;
+  g_autoptr(GArray) items = standing_items (rows, n_rows);
+  guint done = 0;
 
-  stmt = pct_store_prepare (store, info->children_delete, error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_value (stmt, 1, &row->key);
-  if (!step_write (store, stmt, row->entity, FALSE, error))
-    return FALSE;
-
-  for (guint i = 0; i < row->children->len; i++)
+  while (done < n_rows)
     {
-      Value *values = ((ValueList *) g_ptr_array_index (row->children, i))->values;
+      guint size_index = chunk_size_index (n_rows - done);
+      sqlite3_stmt *stmt = pct_store_prepare (store, get_chunk_sql (info, CHUNK_CHILDREN_DELETE,
+                                                                    size_index), error);
 
-      stmt = pct_store_prepare (store, info->children_insert, error);
       if (stmt == NULL)
         return FALSE;
-      bind_value (stmt, 1, &row->key);
-      for (guint f = 0; f < spec->n_fields; f++)
-        bind_value (stmt, (int) f + 2, &values[f]);
-      if (!step_write (store, stmt, row->entity, FALSE, error))
+      for (guint r = 0; r < 1u << size_index; r++)
+        bind_value (stmt, 1 + (int) r, &rows[done + r]->key);
+      if (!step_write (store, stmt, entity, FALSE, error))
         return FALSE;
+      done += 1u << size_index;
+    }
+
+  for (done = 0; done < items->len;)
+    {
+      guint size_index = chunk_size_index (items->len - done);
+      sqlite3_stmt *stmt = pct_store_prepare (store, get_chunk_sql (info, CHUNK_CHILDREN_INSERT,
+                                                                    size_index), error);
+      int param = 1;
+
+      if (stmt == NULL)
+        return FALSE;
+      for (guint i = 0; i < 1u << size_index; i++)
+        {
+          const Item *item = &g_array_index (items, Item, done + i);
+
+          bind_value (stmt, param++, item->key);
+          for (guint f = 0; f < n_fields; f++)
+            bind_value (stmt, param++, &item->values[f]);
+        }
+      if (!step_write (store, stmt, entity, FALSE, error))
+        return FALSE;
+      done += 1u << size_index;
     }
   return TRUE;
 }
@@ -2794,33 +2892,21 @@ write_rows (PctStore   *store,
 
   while (done < n_rows)
     {
-      guint size_index = N_CHUNK_SIZES - 1;
-      guint size;
-      sqlite3_stmt *stmt;
+      guint size_index = chunk_size_index (n_rows - done);
+      sqlite3_stmt *stmt = pct_store_prepare (store, get_chunk_sql (info, CHUNK_UPSERT,
+                                                                    size_index), error);
 
-      while ((1u << size_index) > n_rows - done)
-        size_index--;
-      size = 1u << size_index;
-
-      stmt = pct_store_prepare (store, get_upsert_sql (info, size_index), error);
       if (stmt == NULL)
         return FALSE;
-      for (guint r = 0; r < size; r++)
+      for (guint r = 0; r < 1u << size_index; r++)
         bind_row (stmt, info, rows[done + r], 1 + (int) r * info->n_params);
       if (!step_write (store, stmt, rows[0]->entity, FALSE, error))
         return FALSE;
-      done += size;
+      done += 1u << size_index;
     }
 
   if (info->children_field >= 0)
-    {
-      for (guint r = 0; r < n_rows; r++)
-        {
-          if (!write_children (store, rows[r], error))
-            return FALSE;
-        }
-    }
-
+    return write_children (store, rows, n_rows, error);
   return TRUE;
 }
 

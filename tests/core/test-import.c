@@ -245,6 +245,23 @@ test_upsert_and_delete (void)
   g_assert_cmpint (query_int (store, "SELECT count(*) FROM person_rooms"), ==, 1);
   g_assert_cmpint (query_int (store, "SELECT room_id FROM person_rooms"), ==, 2);
 
+  /* Twice in one chunk: the rooms are the later record's alone. */
+  g_clear_pointer (&again, pct_import_report_free);
+  again = import_ok (store,
+                     "{\"entity\":\"person\",\"id\":1,\"version\":5,\"data\":{\"name\":\"王芳\","
+                     "\"id_number\":\"11010519491231002X\",\"category\":\"registered\","
+                     "\"household_status\":\"match\",\"rooms\":[{\"room_code\":"
+                     "\"R-1-2-1502\",\"relation\":\"owner\"}]}}\n"
+                     "{\"entity\":\"person\",\"id\":1,\"version\":6,\"data\":{\"name\":\"王芳\","
+                     "\"id_number\":\"11010519491231002X\",\"category\":\"registered\","
+                     "\"household_status\":\"match\",\"rooms\":[{\"room_code\":"
+                     "\"R-1-1-B101\",\"relation\":\"tenant\"}]}}\n",
+                     -1);
+  g_assert_cmpuint (again->rejected, ==, 0);
+  g_assert_cmpuint (again->accepted, ==, 2);
+  g_assert_cmpint (query_int (store, "SELECT count(*) FROM person_rooms"), ==, 1);
+  g_assert_cmpint (query_int (store, "SELECT room_id FROM person_rooms"), ==, 2);
+
   deletions = import_ok (store,
                          "{\"entity\":\"calendar_day\",\"id\":\"2026-01-01\",\"deleted\":true}\n"
                          "{\"entity\":\"address\",\"id\":1,\"deleted\":true}\n"
