@@ -135,6 +135,15 @@ typedef struct
   int   version_column;
 } EntityInfo;
 
+/* The row a reference was last found to name. Rows come in runs that
+ * reference the same row (a region, a road, a building) again and
+ * again: the store is only asked when the name changes. */
+typedef struct
+{
+  const PctRecordField *field;
+  Value                 value;   /* its text owned */
+} Found;
+
 struct _PctRecordBatch
 {
   PctStore               *store;
@@ -143,6 +152,7 @@ struct _PctRecordBatch
   const PctRecordEntity  *entity;     /* of the queued rows */
   GPtrArray              *rows;       /* Row */
   GHashTable             *keys;       /* the queued keys, as text */
+  GArray                 *found;      /* Found, one per referencing field */
   guint64                 applied;
 };
 
@@ -2560,9 +2570,51 @@ reference_label (const PctRecordField *parent,
   return g_strdup_printf (_("“%s”, item %u, “%s”"), parent->name, item, field->name);
 }
 
+static void
+found_clear (Found *found)
+{
+  value_clear (&found->value);
+}
+
+static gboolean
+same_value (const Value *a,
+            const Value *b)
+{
+  return a->type == b->type &&
+         ((a->type == SQLITE_INTEGER && a->i == b->i) ||
+          (a->type == SQLITE_TEXT && strcmp (a->text, b->text) == 0));
+}
+
+/* The value field was last found to name; a NULL one if none yet. */
+static Value *
+found_value (GArray               *found,
+             const PctRecordField *field)
+{
+  Found added = { field, { .type = SQLITE_NULL } };
+
+  for (guint i = 0; i < found->len; i++)
+    {
+      if (g_array_index (found, Found, i).field == field)
+        return &g_array_index (found, Found, i).value;
+    }
+  g_array_append_val (found, added);
+  return &g_array_index (found, Found, found->len - 1).value;
+}
+
+static void
+set_found_value (Value       *found,
+                 const Value *value)
+{
+  value_clear (found);
+  *found = *value;
+  found->owned = value->type == SQLITE_TEXT ? g_strdup (value->text) : NULL;
+  found->text = found->owned;
+}
+
 /* parent and item say which children item field is of, when it is one.
  * queued holds the keys of rows of entity waiting in a batch, which count
- * as existing. */
+ * as existing; found, when given, the rows references were found to name
+ * before (Found). */
 static gboolean
 check_reference (PctStore              *store,
                  const PctRecordEntity *entity,
@@ -2572,21 +2624,21 @@ check_reference (PctStore              *store,
                  const PctRecordField  *parent,
                  guint                  item,
                  GHashTable            *queued,
+                 GArray                *found,
                  GError               **error)
 {
   const PctRecordEntity *target;
   gboolean exists = FALSE;
   g_autofree char *shown = NULL;
   g_autofree char *label = NULL;
+  Value *last = NULL;
 
   if (field->references == NULL || value->type == SQLITE_NULL)
     return TRUE;
 
   target = pct_record_entity_lookup (field->references);
 
-  if (target == entity && key != NULL && key->type == value->type
-      && ((value->type == SQLITE_INTEGER && value->i == key->i)
-          || (value->type == SQLITE_TEXT && strcmp (value->text, key->text) == 0)))
+  if (target == entity && key != NULL && same_value (value, key))
     {
       label = reference_label (parent, item, field);
       g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_REFERENCE,
@@ -2601,6 +2653,13 @@ check_reference (PctStore              *store,
         return TRUE;
     }
 
+  if (found != NULL)
+    {
+      last = found_value (found, field);
+      if (same_value (value, last))
+        return TRUE;
+    }
+
   if (!row_exists (store, target, value, &exists, error))
     return FALSE;
   if (!exists)
@@ -2612,6 +2671,8 @@ check_reference (PctStore              *store,
                    _("Field %s: there is no %s %s"), label, target->name, shown);
       return FALSE;
     }
+  if (last != NULL)
+    set_found_value (last, value);
   return TRUE;
 }
 
@@ -2619,6 +2680,7 @@ static gboolean
 resolve_children (PctStore              *store,
                   const PctRecordField  *field,
                   GPtrArray             *items,
+                  GArray                *found,
                   GError               **error)
 {
   const PctRecordChildren *spec = field->children;
@@ -2674,7 +2736,7 @@ resolve_children (PctStore              *store,
                 }
             }
           else if (!check_reference (store, NULL, NULL, child, &values[f], field, i + 1, NULL,
-                                     error))
+                                     found, error))
             return FALSE;
         }
     }
@@ -2743,6 +2805,7 @@ static gboolean
 check_row (PctStore    *store,
            Row         *row,
            GHashTable  *queued,
+           GArray      *found,
            GError     **error)
 {
   const PctRecordEntity *entity = row->entity;
@@ -2752,12 +2815,13 @@ check_row (PctStore    *store,
     {
       if (info->column_of[i] >= 0
           && !check_reference (store, entity, &row->key, &entity->fields[i], &row->values[i],
-                               NULL, 0, queued, error))
+                               NULL, 0, queued, found, error))
         return FALSE;
     }
 
   if (info->children_field >= 0)
-    return resolve_children (store, &entity->fields[info->children_field], row->children, error);
+    return resolve_children (store, &entity->fields[info->children_field], row->children, found,
+                             error);
   return TRUE;
 }
 
@@ -2946,7 +3010,8 @@ apply_row (PctStore  *store,
         }
     }
   else
-    ok = check_row (store, row, NULL, &local_error) && write_rows (store, &row, 1, &local_error);
+    ok = check_row (store, row, NULL, NULL, &local_error) &&
+         write_rows (store, &row, 1, &local_error);
 
   if (!ok)
     {
@@ -3008,6 +3073,8 @@ pct_record_batch_new (PctStore            *store,
   batch->user_data = user_data;
   batch->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) row_free);
   batch->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  batch->found = g_array_new (FALSE, FALSE, sizeof (Found));
+  g_array_set_clear_func (batch->found, (GDestroyNotify) found_clear);
   return batch;
 }
 
@@ -3018,6 +3085,7 @@ pct_record_batch_free (PctRecordBatch *batch)
     return;
   g_ptr_array_unref (batch->rows);
   g_hash_table_unref (batch->keys);
+  g_array_unref (batch->found);
   g_object_unref (batch->store);
   g_free (batch);
 }
@@ -3146,13 +3214,15 @@ pct_record_batch_add_json (PctRecordBatch     *batch,
 
   if (deleted)
     {
+      /* A row found before may be the one going. */
+      g_array_set_size (batch->found, 0);
       if (!apply_row (batch->store, row, TRUE, &problem))
         return batch_reject (batch, record, tag, problem, error);
       batch->applied++;
       return TRUE;
     }
 
-  if (!check_row (batch->store, row, batch->keys, &problem))
+  if (!check_row (batch->store, row, batch->keys, batch->found, &problem))
     {
       if (!pct_record_batch_flush (batch, error))
         {
