@@ -117,6 +117,7 @@ typedef struct
 {
   gint64 cache_size;
   gint64 autocheckpoint;
+  gint64 temp_store;
 } Tuning;
 
 /* When pages are already waiting as one is applied, the applier is the
@@ -155,11 +156,16 @@ typedef struct
 
 /* While the whole feed is read, which writes the whole store: a page
  * cache that holds the tables and indexes being filled (in KiB, as
- * PRAGMA cache_size takes a negative number), and a checkpoint only every
+ * PRAGMA cache_size takes a negative number), a checkpoint only every
  * so many pages of WAL rather than every thousand, each of which copies
- * the same index pages back to the database file again. */
+ * the same index pages back to the database file again, and statement
+ * journals in memory: each multi-row upsert saves the pages it changes
+ * that the transaction had changed already, which in a transaction of
+ * several pages is most of them, and in temporary files that was more
+ * bytes written than the WAL and the database together. */
 #define FULL_SYNC_CACHE_KIB      (512 * 1024)
 #define FULL_SYNC_AUTOCHECKPOINT 20000
+#define TEMP_STORE_MEMORY        2
 
 #define CREATE_SEEN \
   "CREATE TEMP TABLE IF NOT EXISTS sync_seen (entity TEXT NOT NULL, key TEXT NOT NULL, " \
@@ -681,8 +687,9 @@ set_tuning (PctStore      *store,
   /* Numbers, not input: PRAGMA takes no bound parameters. */
   g_autofree char *sql =
     g_strdup_printf ("PRAGMA cache_size = %" G_GINT64_FORMAT "; "
-                     "PRAGMA wal_autocheckpoint = %" G_GINT64_FORMAT,
-                     tuning->cache_size, tuning->autocheckpoint);
+                     "PRAGMA wal_autocheckpoint = %" G_GINT64_FORMAT "; "
+                     "PRAGMA temp_store = %" G_GINT64_FORMAT,
+                     tuning->cache_size, tuning->autocheckpoint, tuning->temp_store);
 
   return pct_store_exec (store, sql, error);
 }
@@ -693,10 +700,11 @@ tune_for_full_sync (PctStore  *store,
                     Tuning    *saved,
                     GError   **error)
 {
-  const Tuning full = { -FULL_SYNC_CACHE_KIB, FULL_SYNC_AUTOCHECKPOINT };
+  const Tuning full = { -FULL_SYNC_CACHE_KIB, FULL_SYNC_AUTOCHECKPOINT, TEMP_STORE_MEMORY };
 
   return get_pragma (store, "PRAGMA cache_size", &saved->cache_size, error) &&
          get_pragma (store, "PRAGMA wal_autocheckpoint", &saved->autocheckpoint, error) &&
+         get_pragma (store, "PRAGMA temp_store", &saved->temp_store, error) &&
          set_tuning (store, &full, error);
 }
 
@@ -1289,10 +1297,6 @@ prepare (Pull       *pull,
     return TRUE;
 
   pull->tracking = TRUE;
-  if (!pct_store_exec (store, CREATE_SEEN, error) ||
-      !pct_store_exec (store, "DELETE FROM temp.sync_seen", error))
-    return FALSE;
-
   if (!pct_store_begin (store, error))
     return FALSE;
   if (!set_state (store, PCT_SYNC_STATE_RESYNC, "1", error) ||
@@ -1322,7 +1326,12 @@ pump_into_store (Pull          *pull,
 
   if (!tune_for_full_sync (store, &saved, error))
     return FALSE;
-  ok = pump (pull, NULL, FALSE, cancellable, error);
+  /* Temporary tables go when temp_store changes: the notes of a resync
+   * are made once it has. */
+  ok = (!pull->tracking ||
+        (pct_store_exec (store, CREATE_SEEN, error) &&
+         pct_store_exec (store, "DELETE FROM temp.sync_seen", error))) &&
+       pump (pull, NULL, FALSE, cancellable, error);
   restore_tuning (store, &saved);
   return ok;
 }
