@@ -2100,26 +2100,6 @@ convert_masked (const PctRecordEntity  *entity,
   return TRUE;
 }
 
-/* The index among names of the one equal to name, or -1; names are
- * looked at from hint on, as members mostly come in the order of the
- * table that names them. */
-static int
-find_name (const char *name,
-           const char *(*name_at) (gconstpointer table, guint i),
-           gconstpointer table,
-           guint       n,
-           guint       hint)
-{
-  for (guint k = 0; k < n; k++)
-    {
-      guint i = (hint + k) % n;
-
-      if (strcmp (name_at (table, i), name) == 0)
-        return (int) i;
-    }
-  return -1;
-}
-
 static const char *
 field_name_at (gconstpointer table,
                guint         i)
@@ -2134,6 +2114,41 @@ string_at (gconstpointer table,
   return ((const char * const *) table)[i];
 }
 
+/* Sorts the members of object into members, one for each of the n names
+ * of table (NULL where absent); returns the name of the first member
+ * that is none of them, or NULL. Members mostly come in the order of
+ * the table, so each name is looked for from the one after the last
+ * found on. */
+static const char *
+sort_members (const PctJsonNode   *object,
+              const char        *(*name_at) (gconstpointer table, guint i),
+              gconstpointer        table,
+              guint                n,
+              const PctJsonNode  **members)
+{
+  const PctJsonNode *member = pct_json_node_first_child (object);
+  const char *unknown = NULL;
+  guint hint = 0;
+
+  memset (members, 0, n * sizeof *members);
+  for (guint i = 0; i < object->n_children; i++, member = pct_json_node_next (member))
+    {
+      guint k = 0;
+
+      while (k < n && strcmp (name_at (table, (hint + k) % n), member->name) != 0)
+        k++;
+      if (k == n)
+        {
+          if (unknown == NULL)
+            unknown = member->name;
+          continue;
+        }
+      hint = (hint + k) % n;
+      members[hint++] = member;
+    }
+  return unknown;
+}
+
 /* Sorts the members of object by field into members (one per field, NULL
  * where absent). A member that is no field is refused: a misspelt
  * optional field would otherwise vanish without a word. */
@@ -2145,22 +2160,13 @@ map_members (const PctJsonNode      *object,
              const PctJsonNode     **members,
              GError                **error)
 {
-  const PctJsonNode *member = pct_json_node_first_child (object);
-  guint hint = 0;
+  const char *unknown = sort_members (object, field_name_at, fields, n_fields, members);
 
-  memset (members, 0, n_fields * sizeof *members);
-  for (guint i = 0; i < object->n_children; i++, member = pct_json_node_next (member))
+  if (unknown != NULL)
     {
-      int field = find_name (member->name, field_name_at, fields, n_fields, hint);
-
-      if (field < 0)
-        {
-          g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
-                       _("“%s” is not a field of %s"), member->name, what);
-          return FALSE;
-        }
-      members[field] = member;
-      hint = (guint) field + 1;
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_INVALID,
+                   _("“%s” is not a field of %s"), unknown, what);
+      return FALSE;
     }
   return TRUE;
 }
@@ -2361,33 +2367,6 @@ convert_meta (const PctJsonNode  *node,
   return TRUE;
 }
 
-/* Sorts the members of a record by name into members; *unknown is the
- * first that is not one of record_members, or NULL. */
-static void
-map_record_members (const PctJsonNode  *record,
-                    const PctJsonNode **members,
-                    const char        **unknown)
-{
-  const PctJsonNode *member = pct_json_node_first_child (record);
-  guint hint = 0;
-
-  memset (members, 0, N_RECORD_MEMBERS * sizeof *members);
-  *unknown = NULL;
-  for (guint i = 0; i < record->n_children; i++, member = pct_json_node_next (member))
-    {
-      int index = find_name (member->name, string_at, record_members, N_RECORD_MEMBERS, hint);
-
-      if (index < 0)
-        {
-          if (*unknown == NULL)
-            *unknown = member->name;
-          continue;
-        }
-      members[index] = member;
-      hint = (guint) index + 1;
-    }
-}
-
 /* The fields of a record once read, for the rules that span fields. */
 static gboolean
 convert_fields (Row                     *row,
@@ -2462,7 +2441,7 @@ convert_record (PctJson            *json,
 
   row->json = pct_json_ref (json);
   row->record = record;
-  map_record_members (record, members, &unknown);
+  unknown = sort_members (record, string_at, record_members, N_RECORD_MEMBERS, members);
 
   node = members[RECORD_ENTITY];
   if (!node_is_string (node))
