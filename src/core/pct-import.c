@@ -168,12 +168,13 @@ end_batch (Importer  *self,
 
 /* FALSE only for a failure of the store; a bad record is reported. */
 static gboolean
-import_record (Importer    *self,
-               JsonObject  *record,
-               guint64      line,
-               GError     **error)
+import_record (Importer           *self,
+               PctJson            *json,
+               const PctJsonNode  *record,
+               guint64             line,
+               GError            **error)
 {
-  if (!pct_record_batch_add (self->batch, record, line, error))
+  if (!pct_record_batch_add_json (self->batch, json, record, line, error))
     return FALSE;
 
   if (++self->in_transaction >= PCT_IMPORT_BATCH_SIZE)
@@ -181,30 +182,22 @@ import_record (Importer    *self,
   return TRUE;
 }
 
-/* Parses one record's text and imports it. */
 static gboolean
-import_text (Importer    *self,
-             const char  *text,
-             gsize        length,
-             guint64      line,
-             gboolean     feature,
-             GError     **error)
+import_feature (Importer    *self,
+                const char  *text,
+                gsize        length,
+                guint64      line,
+                GError     **error)
 {
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonNode) record = NULL;
+  g_autoptr(PctJson) json = NULL;
   g_autoptr(GError) local_error = NULL;
 
   root = pct_record_parse (self->parser, text, length, &local_error);
   if (root == NULL)
     return reject_now (self, line, NULL, local_error->message, error);
-
-  /* A line that is JSON but names no entity does not make the file one of
-   * records: a file of nothing else is refused as a whole. */
-  if (feature || json_object_has_member (json_node_get_object (root), "entity"))
-    self->parsed++;
-
-  if (!feature)
-    return import_record (self, json_node_get_object (root), line, error);
+  self->parsed++;
 
   record = pct_record_from_feature (json_node_get_object (root), &local_error);
   if (record == NULL)
@@ -216,7 +209,37 @@ import_text (Importer    *self,
                          ? properties : NULL,
                          local_error->message, error);
     }
-  return import_record (self, json_node_get_object (record), line, error);
+  json = pct_json_new_from_node (record);
+  return import_record (self, json, pct_json_get_root (json), line, error);
+}
+
+/* Parses one record's text and imports it. */
+static gboolean
+import_text (Importer    *self,
+             const char  *text,
+             gsize        length,
+             guint64      line,
+             gboolean     feature,
+             GError     **error)
+{
+  g_autoptr(PctJson) json = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const PctJsonNode *root;
+
+  if (feature)
+    return import_feature (self, text, length, line, error);
+
+  json = pct_record_parse_json (text, length, &local_error);
+  if (json == NULL)
+    return reject_now (self, line, NULL, local_error->message, error);
+
+  /* A line that is JSON but names no entity does not make the file one of
+   * records: a file of nothing else is refused as a whole. */
+  root = pct_json_get_root (json);
+  if (pct_json_object_get_member (root, "entity") != NULL)
+    self->parsed++;
+
+  return import_record (self, json, root, line, error);
 }
 
 /* Reading ----------------------------------------------------------------- */

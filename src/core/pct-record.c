@@ -1608,24 +1608,21 @@ count_members (JsonNode *node)
   return n;
 }
 
-JsonNode *
-pct_record_parse (JsonParser  *parser,
-                  const char  *text,
-                  gsize        length,
-                  GError     **error)
+/* What pct_record_parse() and pct_record_parse_json() check before the
+ * text is built. */
+static gboolean
+check_record_text (const char  *text,
+                   gsize        length,
+                   guint       *n_members,
+                   GError     **error)
 {
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GError) local_error = NULL;
   const char *bad = NULL;
-  guint n_members = 0;
-
-  g_return_val_if_fail (JSON_IS_PARSER (parser), NULL);
 
   if (length > PCT_RECORD_MAX_BYTES)
     {
       g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_TOO_LARGE,
                    _("The record is longer than %d bytes"), PCT_RECORD_MAX_BYTES);
-      return NULL;
+      return FALSE;
     }
 
   bad = memchr (text, '\0', length);
@@ -1634,7 +1631,7 @@ pct_record_parse (JsonParser  *parser,
       g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
                    _("The record holds a NUL byte at byte %" G_GSIZE_FORMAT),
                    (gsize) (bad - text) + 1);
-      return NULL;
+      return FALSE;
     }
 
   if (!g_utf8_validate_len (text, length, &bad))
@@ -1642,10 +1639,41 @@ pct_record_parse (JsonParser  *parser,
       g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
                    _("The record is not valid UTF-8 at byte %" G_GSIZE_FORMAT),
                    (gsize) (bad - text) + 1);
-      return NULL;
+      return FALSE;
     }
 
-  if (!pct_record_check_json (text, length, &n_members, error))
+  return pct_record_check_json (text, length, n_members, error);
+}
+
+static gboolean
+not_an_object (GError **error)
+{
+  g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
+                       _("A record must be a JSON object"));
+  return FALSE;
+}
+
+static gboolean
+doubled_member (GError **error)
+{
+  g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
+                       _("A member appears twice in one object"));
+  return FALSE;
+}
+
+JsonNode *
+pct_record_parse (JsonParser  *parser,
+                  const char  *text,
+                  gsize        length,
+                  GError     **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint n_members = 0;
+
+  g_return_val_if_fail (JSON_IS_PARSER (parser), NULL);
+
+  if (!check_record_text (text, length, &n_members, error))
     return NULL;
 
   if (!json_parser_load_from_data (parser, text, (gssize) length, &local_error))
@@ -1657,22 +1685,37 @@ pct_record_parse (JsonParser  *parser,
 
   root = json_parser_steal_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
-                           _("A record must be a JSON object"));
-      return NULL;
-    }
+    return not_an_object (error), NULL;
 
   /* json-glib keeps the last of two members with the same name; a record
    * that says two things about one field is refused instead. */
   if (count_members (root) != n_members)
-    {
-      g_set_error_literal (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
-                           _("A member appears twice in one object"));
-      return NULL;
-    }
+    return doubled_member (error), NULL;
 
   return g_steal_pointer (&root);
+}
+
+PctJson *
+pct_record_parse_json (const char  *text,
+                       gsize        length,
+                       GError     **error)
+{
+  PctJson *json;
+  gsize start = 0;
+
+  if (!check_record_text (text, length, NULL, error))
+    return NULL;
+
+  /* Checked JSON: its first character says what it is. */
+  while (text[start] == ' ' || text[start] == '\t' || text[start] == '\n' || text[start] == '\r')
+    start++;
+  if (text[start] != '{')
+    return not_an_object (error), NULL;
+
+  json = pct_json_new_from_text (text, length);
+  if (json == NULL)
+    return doubled_member (error), NULL;
+  return json;
 }
 
 /* Validation -------------------------------------------------------------- */

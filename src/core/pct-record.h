@@ -159,6 +159,10 @@ JsonNode               *pct_record_parse              (JsonParser              *
                                                        const char              *text,
                                                        gsize                    length,
                                                        GError                 **error);
+/* The same checks, the text built into a compact document instead. */
+PctJson                *pct_record_parse_json         (const char              *text,
+                                                       gsize                    length,
+                                                       GError                 **error);
 /* Builds the record a GeoJSON Feature stands for: properties.entity (a
  * Point without one is an address), id from properties or the feature,
  * the geometry into the entity's geometry fields. Properties that are not
@@ -193,8 +197,8 @@ typedef struct _PctRecordBatch PctRecordBatch;
  * tag is the one given to pct_record_batch_add(). */
 typedef void (*PctRecordRejectFunc) (guint64             tag,
                                      const PctJsonNode  *record,
-                                     const char  *reason,
-                                     gpointer     user_data);
+                                     const char         *reason,
+                                     gpointer            user_data);
 
 PctRecordBatch         *pct_record_batch_new          (PctStore                *store,
                                                        PctRecordRejectFunc      reject,
@@ -202,7 +206,7 @@ PctRecordBatch         *pct_record_batch_new          (PctStore                *
 void                    pct_record_batch_free         (PctRecordBatch          *batch);
 /* Validates record and queues it (a deletion is applied at once). A
  * refused record goes to the reject function. FALSE only when the store
- * fails. */
+ * fails. The record is copied into a document of its own first. */
 gboolean                pct_record_batch_add          (PctRecordBatch          *batch,
                                                        JsonObject              *record,
                                                        guint64                  tag,
