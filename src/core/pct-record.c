@@ -151,7 +151,8 @@ struct _PctRecordBatch
   gpointer                user_data;
   const PctRecordEntity  *entity;     /* of the queued rows */
   GPtrArray              *rows;       /* Row */
-  GHashTable             *keys;       /* the queued keys, as text */
+  GHashTable             *keys;       /* the queued keys, as text, of an entity
+                                       * that references itself */
   GArray                 *found;      /* Found, one per referencing field */
   guint64                 applied;
 };
@@ -3255,7 +3256,9 @@ pct_record_batch_add_json (PctRecordBatch     *batch,
     }
 
   batch->entity = row->entity;
-  g_hash_table_add (batch->keys, value_to_string (&row->key));
+  /* Only a row of the same entity can name a queued one. */
+  if (get_info (row->entity)->self_field >= 0)
+    g_hash_table_add (batch->keys, value_to_string (&row->key));
   g_ptr_array_add (batch->rows, g_steal_pointer (&row));
 
   if (batch->rows->len >= MAX_CHUNK)
