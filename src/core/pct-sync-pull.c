@@ -10,8 +10,7 @@
  * applied, two parsed and waiting, one being parsed, one arriving (pages
  * over 8 MiB are neither fetched ahead nor queued beside another). A page
  * refused by the parser is asked for again, and the page fetched ahead
- * of it thrown away. The fetcher also frees the pages applied, which is
- * a tenth of the work of applying them.
+ * of it thrown away.
  *
  * Each page is applied together with its cursor (sync_state 'cursor'),
  * in a transaction of its own or, when the applier lags and more pages
@@ -59,7 +58,6 @@ typedef struct
   GMutex    mutex;
   GCond     cond;
   GQueue    items;
-  GQueue    applied;   /* pages done with, for the fetcher to free */
   guint     capacity;
   gboolean  closed;    /* the applier stopped listening */
   gint64    push_wait; /* µs the fetcher waited for room, for the debug log */
@@ -215,7 +213,6 @@ static void
 pipe_clear (Pipe *pipe)
 {
   g_queue_clear_full (&pipe->items, (GDestroyNotify) item_free);
-  g_queue_clear_full (&pipe->applied, (GDestroyNotify) item_free);
   g_cond_clear (&pipe->cond);
   g_mutex_clear (&pipe->mutex);
 }
@@ -280,29 +277,6 @@ pipe_try_pop_page (Pipe    *pipe,
     }
   g_mutex_unlock (&pipe->mutex);
   return item;
-}
-
-/* Freeing a page's tree is a tenth of applying it: the fetcher, which
- * has time to spare, does it. */
-static void
-pipe_recycle (Pipe *pipe,
-              Item *item)
-{
-  g_mutex_lock (&pipe->mutex);
-  g_queue_push_tail (&pipe->applied, item);
-  g_mutex_unlock (&pipe->mutex);
-}
-
-static void
-pipe_free_applied (Pipe *pipe)
-{
-  GQueue applied = G_QUEUE_INIT;
-
-  g_mutex_lock (&pipe->mutex);
-  applied = pipe->applied;
-  g_queue_init (&pipe->applied);
-  g_mutex_unlock (&pipe->mutex);
-  g_queue_clear_full (&applied, (GDestroyNotify) item_free);
 }
 
 /* Returns once the applier has taken every page pushed, or has gone. */
@@ -556,7 +530,6 @@ fetch_thread (gpointer user_data)
       gboolean has_more;
       gboolean large;
 
-      pipe_free_applied (fetcher->pipe);
       if (prefetch != NULL && g_strcmp0 (prefetch->cursor, cursor) == 0)
         raw = prefetch_finish (g_steal_pointer (&prefetch), &error);
       else
@@ -948,10 +921,6 @@ has_local_rows (PctStore  *store,
   return TRUE;
 }
 
-/* A record the server made from a row made here (its answer lost when
- * the client stopped before writing it down) carries that row's UUID:
- * the local row takes the server's key before the page is applied,
- * instead of clashing with it. */
 /* The UUID of a record of an entity made here, with the key the server
  * gave it, or NULL. */
 static const char *
@@ -1095,7 +1064,7 @@ group_has_room (const Group   *group,
  * stored is always that of the last page whose records are. A page that
  * fails is undone alone and the pages before it are committed, so that
  * a refused page costs nothing already received; then the run fails.
- * Each page goes to the fetcher to be freed once applied. */
+ * Each page is freed once applied. */
 static gboolean
 apply_group (Pull          *pull,
              Pipe          *pipe,
@@ -1112,7 +1081,7 @@ apply_group (Pull          *pull,
 
   if (!pct_store_begin (store, error))
     {
-      pipe_recycle (pipe, item);
+      item_free (item);
       return FALSE;
     }
 
@@ -1124,7 +1093,7 @@ apply_group (Pull          *pull,
       summarize (summary, item->page);
       applied = apply_page (pull, item->page, &summary->applied, &group->removed, &local_error);
       group->n_records += item->page->records->n_children;
-      pipe_recycle (pipe, item);
+      item_free (item);
       if (!applied || !group_has_room (group, cancellable))
         break;
       item = pipe_try_pop_page (pipe, GROUP_MAX_RECORDS - group->n_records);
@@ -1244,7 +1213,7 @@ pump (Pull          *pull,
         {
           summarize (&group.pages[group.n_pages++], item->page);
           group.n_committed = 1;
-          pipe_recycle (&pipe, g_steal_pointer (&item));
+          g_clear_pointer (&item, item_free);
         }
       else if (!apply_group (pull, &pipe, g_steal_pointer (&item), &group, cancellable, error))
         ok = FALSE;
