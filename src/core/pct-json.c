@@ -395,8 +395,8 @@ pct_json_new_from_text (const char *text,
   TextBuilder builder;
   guint n_nodes;
 
-  /* About one value in every dozen bytes of a record. */
-  nodes = g_array_sized_new (FALSE, TRUE, sizeof (PctJsonNode), (guint) (length / 12) + 1);
+  /* Records of the feed hold about one value in every 16 to 20 bytes. */
+  nodes = g_array_sized_new (FALSE, TRUE, sizeof (PctJsonNode), (guint) (length / 16) + 1);
   builder = (TextBuilder) { text, text + length, nodes, texts };
   if (build_value (&builder, NULL, 0) == G_MAXUINT)
     return NULL;
@@ -404,9 +404,10 @@ pct_json_new_from_text (const char *text,
   if (builder.p != builder.end)
     return NULL;
 
+  /* The array grew by doubling: what it holds is what stays. */
   n_nodes = nodes->len;
-  return json_new ((PctJsonNode *) g_array_free (g_steal_pointer (&nodes), FALSE), n_nodes,
-                   g_steal_pointer (&texts));
+  return json_new (g_renew (PctJsonNode, g_array_free (g_steal_pointer (&nodes), FALSE), n_nodes),
+                   n_nodes, g_steal_pointer (&texts));
 }
 
 /* json-glib ----------------------------------------------------------------- */
