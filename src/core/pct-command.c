@@ -17,15 +17,18 @@ print_usage (FILE             *out,
              const PctCommand *commands,
              guint             n_commands)
 {
+  g_autoptr(GString) text = g_string_new (NULL);
+
   /* Translators: %s is the program, precinct-tool or precinct-hub. */
-  fprintf (out, _("Usage: %s COMMAND [OPTION…]"), program);
-  fprintf (out, "\n\n%s\n", _("Commands:"));
+  g_string_append_printf (text, _("Usage: %s COMMAND [OPTION…]"), program);
+  g_string_append_printf (text, "\n\n%s\n", _("Commands:"));
   for (guint i = 0; i < n_commands; i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
-  fputc ('\n', out);
+    g_string_append_printf (text, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  g_string_append_c (text, '\n');
   /* Translators: %s is the program, precinct-tool or precinct-hub. */
-  fprintf (out, _("Run “%s COMMAND --help” for a command’s options."), program);
-  fputc ('\n', out);
+  g_string_append_printf (text, _("Run “%s COMMAND --help” for a command’s options."), program);
+  g_string_append_c (text, '\n');
+  fputs (text->str, out);
 }
 
 int

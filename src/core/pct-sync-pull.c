@@ -39,6 +39,9 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <inttypes.h>
 #include <string.h>
 
@@ -690,8 +693,14 @@ restore_tuning (PctStore     *store,
   g_autoptr(GError) error = NULL;
 
   if (!set_tuning (store, saved, &error) ||
-      !pct_store_exec (store, "PRAGMA wal_checkpoint (PASSIVE)", &error))
+      !pct_store_exec (store, "PRAGMA wal_checkpoint (PASSIVE); PRAGMA shrink_memory", &error))
     g_debug ("Could not restore the store's settings after a full sync: %s", error->message);
+
+  /* The large cache is freed page by page into the heap; in the app,
+   * which goes on running, it should go back to the system. */
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
 }
 
 /* Whether any entity but settings (which every new store has) has rows. */
