@@ -8,14 +8,16 @@
 
 #include <glib.h>
 
+#include "pct-command.h"
+
 G_BEGIN_DECLS
 
-/* Exit statuses, as precinct-tool's. */
+/* Exit statuses: those of pct-command.h. */
 enum
 {
-  PCT_HUB_EXIT_OK      = 0,
-  PCT_HUB_EXIT_FAILURE = 1,   /* ran, but something was invalid or failed */
-  PCT_HUB_EXIT_USAGE   = 2,
+  PCT_HUB_EXIT_OK      = PCT_COMMAND_EXIT_OK,
+  PCT_HUB_EXIT_FAILURE = PCT_COMMAND_EXIT_FAILURE,
+  PCT_HUB_EXIT_USAGE   = PCT_COMMAND_EXIT_USAGE,
 };
 
 int pct_hub_run (int    argc,

@@ -8,14 +8,16 @@
 
 #include <glib.h>
 
+#include "pct-command.h"
+
 G_BEGIN_DECLS
 
-/* Exit statuses shared by every command. */
+/* Exit statuses: those of pct-command.h. */
 enum
 {
-  PCT_TOOL_EXIT_OK      = 0,
-  PCT_TOOL_EXIT_FAILURE = 1,   /* ran, but something was invalid or failed */
-  PCT_TOOL_EXIT_USAGE   = 2,
+  PCT_TOOL_EXIT_OK      = PCT_COMMAND_EXIT_OK,
+  PCT_TOOL_EXIT_FAILURE = PCT_COMMAND_EXIT_FAILURE,
+  PCT_TOOL_EXIT_USAGE   = PCT_COMMAND_EXIT_USAGE,
 };
 
 int pct_tool_run (int    argc,
