@@ -6,8 +6,12 @@
 
 #include "config.h"
 
+#include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "pct-command.h"
 
@@ -100,4 +104,67 @@ pct_command_parse_options (GOptionContext  *context,
       return FALSE;
     }
   return TRUE;
+}
+
+void
+pct_command_free_password (char *password)
+{
+  if (password == NULL)
+    return;
+  explicit_bzero (password, strlen (password));
+  g_free (password);
+}
+
+char *
+pct_command_read_password (const char  *user,
+                           GError     **error)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  struct termios saved;
+  gboolean terminal = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0;
+  gboolean valid;
+  int c;
+
+  if (terminal)
+    {
+      struct termios quiet = saved;
+
+      g_printerr (_("Password for %s: "), user);
+      quiet.c_lflag &= ~(tcflag_t) ECHO;
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+
+  /* One byte past the limit is enough to refuse the line. */
+  while ((c = getchar ()) != EOF && c != '\n')
+    {
+      if (line->len <= PCT_COMMAND_MAX_PASSWORD + 1)
+        g_string_append_c (line, (char) c);
+    }
+  if (line->len > 0 && line->str[line->len - 1] == '\r')
+    g_string_truncate (line, line->len - 1);
+
+  if (terminal)
+    {
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+      g_printerr ("\n");
+    }
+
+  if (c == EOF && line->len == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           _("No password on standard input"));
+      return NULL;
+    }
+
+  valid = line->len > 0 && line->len <= PCT_COMMAND_MAX_PASSWORD &&
+          g_utf8_validate_len (line->str, line->len, NULL);
+  if (!valid)
+    {
+      explicit_bzero (line->str, line->len);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("The password must be one line of 1 to %d bytes of UTF-8 text"),
+                   PCT_COMMAND_MAX_PASSWORD);
+      return NULL;
+    }
+  return g_string_free (g_steal_pointer (&line), FALSE);
 }

@@ -51,4 +51,15 @@ gboolean  pct_command_parse_options (GOptionContext    *context,
                                      char            ***argv,
                                      int               *status);
 
+/* One line of standard input, without its line end: a password of 1 to
+ * PCT_COMMAND_MAX_PASSWORD bytes of UTF-8. On a terminal, "Password for
+ * USER:" is asked on standard error and the typing is not echoed. Free
+ * it with pct_command_free_password(). */
+#define PCT_COMMAND_MAX_PASSWORD 1024
+
+char     *pct_command_read_password (const char        *user,
+                                     GError           **error);
+/* Overwrites the password, then frees it. */
+void      pct_command_free_password (char              *password);
+
 G_END_DECLS

@@ -13,13 +13,11 @@
 
 #include "config.h"
 
-#include <gio/gunixinputstream.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <signal.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,8 +29,6 @@
 #include "pct-hub-sqlite.h"
 #include "pct-record.h"
 
-/* Longest password read from standard input, in bytes. */
-#define MAX_PASSWORD 1024
 /* Seconds a stopping server waits for requests in progress. */
 #define DRAIN_SECONDS 10
 /* How long expired tokens are kept so that they still read as expired. */
@@ -141,36 +137,6 @@ command_seed (int    argc,
 
 /* ── user ────────────────────────────────────────────────────────────── */
 
-/* One line of standard input, without its line end. */
-static char *
-read_password (GError **error)
-{
-  g_autoptr(GInputStream) stdin_stream = g_unix_input_stream_new (0, FALSE);
-  g_autoptr(GDataInputStream) lines = g_data_input_stream_new (stdin_stream);
-  g_autofree char *line = NULL;
-  gsize length = 0;
-
-  line = g_data_input_stream_read_line (lines, &length, NULL, error);
-  if (line == NULL)
-    {
-      if (error != NULL && *error == NULL)
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                             _("No password on standard input"));
-      return NULL;
-    }
-  if (length > 0 && line[length - 1] == '\r')
-    line[--length] = '\0';
-  if (length == 0 || length > MAX_PASSWORD || !g_utf8_validate (line, (gssize) length, NULL))
-    {
-      sodium_memzero (line, length);
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("The password must be one line of 1 to %d bytes of UTF-8 text"),
-                   MAX_PASSWORD);
-      return NULL;
-    }
-  return g_steal_pointer (&line);
-}
-
 static int
 command_user_add (int    argc,
                   char **argv)
@@ -178,7 +144,7 @@ command_user_add (int    argc,
   g_autoptr(GOptionContext) context = g_option_context_new (_("NAME"));
   g_autofree char *db_path = NULL;
   g_autofree char *role_name = NULL;
-  g_autofree char *password = NULL;
+  char *password;
   g_autofree char *hash = NULL;
   g_autoptr(PctHubSqlite) hub = NULL;
   g_autoptr(GError) error = NULL;
@@ -210,11 +176,11 @@ command_user_add (int    argc,
   hub = open_hub (db_path, PCT_HUB_SQLITE_OPEN_CREATE, &error);
   if (hub == NULL)
     return fail (error);
-  password = read_password (&error);
+  password = pct_command_read_password (argv[1], &error);
   if (password == NULL)
     return fail (error);
   hash = pct_hub_auth_hash_password (password, &error);
-  sodium_memzero (password, strlen (password));
+  pct_command_free_password (password);
   if (hash == NULL ||
       !pct_hub_storage_add_user (PCT_HUB_STORAGE (hub), argv[1], role, hash, now (), &error))
     return fail (error);

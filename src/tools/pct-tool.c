@@ -14,7 +14,6 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -652,40 +651,6 @@ command_check (int    argc,
 
 /* ── sync ────────────────────────────────────────────────────────────── */
 
-/* One line of standard input, without echo on a terminal. */
-static char *
-read_password (const char *user)
-{
-  g_autoptr(GString) line = g_string_new (NULL);
-  struct termios saved;
-  gboolean terminal = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0;
-  int c;
-
-  if (terminal)
-    {
-      struct termios quiet = saved;
-
-      g_printerr (_("Password for %s: "), user);
-      quiet.c_lflag &= ~(tcflag_t) ECHO;
-      tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
-    }
-
-  while ((c = getchar ()) != EOF && c != '\n')
-    g_string_append_c (line, (char) c);
-  if (line->len > 0 && line->str[line->len - 1] == '\r')
-    g_string_truncate (line, line->len - 1);
-
-  if (terminal)
-    {
-      tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
-      g_printerr ("\n");
-    }
-
-  if (c == EOF && line->len == 0)
-    return NULL;
-  return g_string_free (g_steal_pointer (&line), FALSE);
-}
-
 /* A client of server for user, with the password from PRECINCT_PASSWORD
  * or standard input; NULL, having said why, without one. */
 static PctSync *
@@ -694,15 +659,16 @@ new_signed_in_sync (const char *db_path,
                     const char *ca_file,
                     const char *user)
 {
-  g_autofree char *password = g_strdup (g_getenv ("PRECINCT_PASSWORD"));
+  g_autoptr(GError) error = NULL;
+  char *password = g_strdup (g_getenv ("PRECINCT_PASSWORD"));
   PctSync *sync;
 
   if (password == NULL)
-    password = read_password (user);
+    password = pct_command_read_password (user, &error);
   if (password == NULL)
     {
       g_printerr (_("precinct-tool: no password: set PRECINCT_PASSWORD or give it on standard "
-                    "input\n"));
+                    "input (%s)\n"), error->message);
       return NULL;
     }
 
@@ -710,7 +676,7 @@ new_signed_in_sync (const char *db_path,
   pct_sync_set_ca_file (sync, ca_file);
   pct_sync_set_user (sync, user);
   pct_sync_set_password (sync, password);
-  memset (password, 0, strlen (password));
+  pct_command_free_password (password);
   return sync;
 }
 
