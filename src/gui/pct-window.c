@@ -445,8 +445,8 @@ recounted_cb (GObject      *object,
   show_counts (self, counts);
 }
 
-/* The sidebar's counts after a sync changed the store; one count at a
- * time, as live incidents may arrive faster than a large district counts. */
+/* The sidebar's counts after a sync brought records; one count at a time,
+ * as live incidents may arrive faster than a large district counts. */
 static void
 recount (PctWindow *self)
 {
@@ -930,7 +930,7 @@ sync_notify_cb (PctWindow  *self,
     {
       if (!self->has_extent)
         load_district (self);
-      else
+      else if (pct_sync_get_records_done (sync) > 0)
         recount (self);
     }
 }
