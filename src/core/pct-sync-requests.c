@@ -199,37 +199,6 @@ unmask_blocking (PctSync       *self,
   return unmasked;
 }
 
-static gboolean
-check_unmask (const char  *entity,
-              const char  *field,
-              const char  *reason,
-              GError     **error)
-{
-  g_autofree char *stripped = g_strstrip (g_strdup (reason));
-
-  if (pct_record_entity_lookup (entity) == NULL)
-    {
-      g_set_error (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_INVALID_SETTINGS,
-                   _("There is no kind of record called “%s”"), entity);
-      return FALSE;
-    }
-  if (!pct_roles_is_personal (entity, field))
-    {
-      g_set_error (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_INVALID_SETTINGS,
-                   _("“%s” of a %s record is not personal data, and is never masked"),
-                   field, entity);
-      return FALSE;
-    }
-  if (g_utf8_strlen (stripped, -1) < PCT_ROLES_UNMASK_MIN_REASON)
-    {
-      g_set_error (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_INVALID_SETTINGS,
-                   _("Give a reason of at least %d characters for unmasking"),
-                   PCT_ROLES_UNMASK_MIN_REASON);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static Unmask *
 unmask_new (const char *entity,
             gint64      id,
@@ -243,6 +212,34 @@ unmask_new (const char *entity,
   unmask->field = g_strdup (field);
   unmask->reason = g_strstrip (g_strdup (reason));
   return unmask;
+}
+
+/* What the server would refuse anyway, refused before asking. */
+static gboolean
+check_unmask (const Unmask  *unmask,
+              GError       **error)
+{
+  if (pct_record_entity_lookup (unmask->entity) == NULL)
+    {
+      g_set_error (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_INVALID_SETTINGS,
+                   _("There is no kind of record called “%s”"), unmask->entity);
+      return FALSE;
+    }
+  if (!pct_roles_is_personal (unmask->entity, unmask->field))
+    {
+      g_set_error (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_INVALID_SETTINGS,
+                   _("“%s” of a %s record is not personal data, and is never masked"),
+                   unmask->field, unmask->entity);
+      return FALSE;
+    }
+  if (g_utf8_strlen (unmask->reason, -1) < PCT_ROLES_UNMASK_MIN_REASON)
+    {
+      g_set_error (error, PCT_SYNC_ERROR, PCT_SYNC_ERROR_INVALID_SETTINGS,
+                   _("Give a reason of at least %d characters for unmasking"),
+                   PCT_ROLES_UNMASK_MIN_REASON);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -262,10 +259,9 @@ pct_sync_unmask (PctSync       *self,
   g_return_val_if_fail (entity != NULL && field != NULL && reason != NULL, FALSE);
   g_return_val_if_fail (value != NULL, FALSE);
 
-  if (!check_unmask (entity, field, reason, error))
-    return FALSE;
-
   unmask = unmask_new (entity, id, field, reason);
+  if (!check_unmask (unmask, error))
+    return FALSE;
   unmasked = unmask_blocking (self, unmask, cancellable, error);
   if (unmasked == NULL)
     return FALSE;
@@ -300,19 +296,21 @@ pct_sync_unmask_async (PctSync             *self,
 {
   g_autoptr(GTask) task = NULL;
   GError *error = NULL;
+  Unmask *unmask;
 
   g_return_if_fail (PCT_IS_SYNC (self));
   g_return_if_fail (entity != NULL && field != NULL && reason != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, pct_sync_unmask_async);
-  if (!check_unmask (entity, field, reason, &error))
+  unmask = unmask_new (entity, id, field, reason);
+  if (!check_unmask (unmask, &error))
     {
+      unmask_free (unmask);
       g_task_return_error (task, error);
       return;
     }
-  g_task_set_task_data (task, unmask_new (entity, id, field, reason),
-                        (GDestroyNotify) unmask_free);
+  g_task_set_task_data (task, unmask, (GDestroyNotify) unmask_free);
   g_task_run_in_thread (task, unmask_thread);
 }
 
