@@ -3203,6 +3203,39 @@ pct_record_batch_add (PctRecordBatch  *batch,
   return pct_record_batch_add_json (batch, json, pct_json_get_root (json), tag, error);
 }
 
+struct _PctRecordConverted
+{
+  const PctJsonNode *record;
+  Row               *row;       /* NULL when refused */
+  gboolean           deleted;
+  GError            *problem;   /* why it was refused */
+};
+
+PctRecordConverted *
+pct_record_convert (PctJson            *json,
+                    const PctJsonNode  *record)
+{
+  PctRecordConverted *converted;
+
+  g_return_val_if_fail (json != NULL, NULL);
+  g_return_val_if_fail (pct_json_node_holds (record, PCT_JSON_OBJECT), NULL);
+
+  converted = g_new0 (PctRecordConverted, 1);
+  converted->record = record;
+  converted->row = convert_record (json, record, &converted->deleted, &converted->problem);
+  return converted;
+}
+
+void
+pct_record_converted_free (PctRecordConverted *converted)
+{
+  if (converted == NULL)
+    return;
+  g_clear_pointer (&converted->row, row_free);
+  g_clear_error (&converted->problem);
+  g_free (converted);
+}
+
 gboolean
 pct_record_batch_add_json (PctRecordBatch     *batch,
                            PctJson            *json,
@@ -3210,14 +3243,31 @@ pct_record_batch_add_json (PctRecordBatch     *batch,
                            guint64             tag,
                            GError            **error)
 {
-  g_autoptr(Row) row = NULL;
-  GError *problem = NULL;
-  gboolean deleted = FALSE;
-
   g_return_val_if_fail (batch != NULL, FALSE);
   g_return_val_if_fail (pct_json_node_holds (record, PCT_JSON_OBJECT), FALSE);
 
-  row = convert_record (json, record, &deleted, &problem);
+  return pct_record_batch_add_converted (batch, pct_record_convert (json, record), tag, error);
+}
+
+gboolean
+pct_record_batch_add_converted (PctRecordBatch      *batch,
+                                PctRecordConverted  *converted,
+                                guint64              tag,
+                                GError             **error)
+{
+  g_autoptr(Row) row = NULL;
+  const PctJsonNode *record;
+  GError *problem;
+  gboolean deleted;
+
+  g_return_val_if_fail (batch != NULL, FALSE);
+  g_return_val_if_fail (converted != NULL, FALSE);
+
+  record = converted->record;
+  row = g_steal_pointer (&converted->row);
+  problem = g_steal_pointer (&converted->problem);
+  deleted = converted->deleted;
+  pct_record_converted_free (converted);
   if (row != NULL)
     row->tag = tag;
 

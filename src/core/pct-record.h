@@ -218,6 +218,21 @@ gboolean                pct_record_batch_add_json     (PctRecordBatch          *
                                                        const PctJsonNode       *record,
                                                        guint64                  tag,
                                                        GError                 **error);
+/* A record of a document converted and checked as far as can be without
+ * a store: the part of adding a record that any thread may do ahead of
+ * the thread that writes. Never NULL; a record found bad is refused when
+ * the converted record is added. */
+typedef struct _PctRecordConverted PctRecordConverted;
+
+PctRecordConverted     *pct_record_convert            (PctJson                 *json,
+                                                       const PctJsonNode       *record);
+void                    pct_record_converted_free     (PctRecordConverted      *converted);
+/* pct_record_batch_add_json() for a record converted already; takes
+ * converted. */
+gboolean                pct_record_batch_add_converted (PctRecordBatch         *batch,
+                                                        PctRecordConverted     *converted,
+                                                        guint64                 tag,
+                                                        GError                **error);
 /* Writes what is queued; call it before committing. */
 gboolean                pct_record_batch_flush        (PctRecordBatch          *batch,
                                                        GError                 **error);
@@ -225,6 +240,7 @@ gboolean                pct_record_batch_flush        (PctRecordBatch          *
 guint64                 pct_record_batch_get_applied  (PctRecordBatch          *batch);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PctRecordBatch, pct_record_batch_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PctRecordConverted, pct_record_converted_free)
 
 /* Reads an entity's rows in an order that puts every row after the rows
  * of the same entity it references. Holds a statement open: finish with

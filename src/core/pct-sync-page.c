@@ -39,6 +39,7 @@ _pct_sync_page_free (PctSyncPage *page)
   if (page == NULL)
     return;
   g_free (page->cursor);
+  g_clear_pointer (&page->converted, g_ptr_array_unref);
   g_clear_pointer (&page->json, pct_json_unref);
   g_free (page);
 }

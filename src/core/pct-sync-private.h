@@ -143,6 +143,9 @@ typedef struct
   gint64      total;      /* records from this page to the feed's end; -1 unknown */
   PctJson            *json;
   const PctJsonNode  *records;    /* an array of objects, in json */
+  /* PctRecordConverted, one per record, converted by the thread that
+   * fetched the page; NULL until then. Each is taken when applied. */
+  GPtrArray          *converted;
   gsize       bytes;
 } PctSyncPage;
 

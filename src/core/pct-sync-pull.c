@@ -4,7 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Three threads: while the thread that runs the sync applies page N, a
- * fetcher parses page N+1, and page N+2 is already being downloaded from
+ * fetcher parses page N+1 and converts its records into rows (all that
+ * needs no store), and page N+2 is already being downloaded from
  * the cursor in N+1's headers. The fetcher and the applier meet in a
  * pipe of two pages, so at most five pages are in memory: one being
  * applied, two parsed and waiting, one being parsed, one arriving (pages
@@ -479,6 +480,19 @@ prefetch_discard (Prefetch *prefetch)
   raw = prefetch_finish (prefetch, NULL);
 }
 
+/* Converting the records here, while the store's thread writes the pages
+ * before, takes that work off the thread that bounds a full sync. */
+static void
+convert_records (PctSyncPage *page)
+{
+  const PctJsonNode *record = pct_json_node_first_child (page->records);
+  guint n_records = page->records->n_children;
+
+  page->converted = g_ptr_array_new_full (n_records, (GDestroyNotify) pct_record_converted_free);
+  for (guint i = 0; i < n_records; i++, record = pct_json_node_next (record))
+    g_ptr_array_add (page->converted, pct_record_convert (page->json, record));
+}
+
 /* The page an answer holds; downloading only, what its headers say. */
 static PctSyncPage *
 read_page (Fetcher     *fetcher,
@@ -491,8 +505,13 @@ read_page (Fetcher     *fetcher,
   PctSyncPage *page;
 
   if (!fetcher->download_only)
-    return _pct_sync_page_parse (text != NULL ? text : "", size, request_cursor, raw->cursor,
-                                 error);
+    {
+      page = _pct_sync_page_parse (text != NULL ? text : "", size, request_cursor, raw->cursor,
+                                   error);
+      if (page != NULL)
+        convert_records (page);
+      return page;
+    }
 
   page = g_new0 (PctSyncPage, 1);
   page->cursor = g_strdup (raw->cursor);
@@ -1008,7 +1027,15 @@ apply_records (Pull         *pull,
   for (guint i = 0; i < page->records->n_children && rejection.reason == NULL;
        i++, record = pct_json_node_next (record))
     {
-      if (!pct_record_batch_add_json (batch, page->json, record, i + 1, error))
+      gboolean added;
+
+      if (page->converted != NULL)
+        added = pct_record_batch_add_converted (batch,
+                                                g_steal_pointer (&page->converted->pdata[i]),
+                                                i + 1, error);
+      else
+        added = pct_record_batch_add_json (batch, page->json, record, i + 1, error);
+      if (!added)
         return FALSE;
       if (pull->tracking && rejection.reason == NULL && !note_seen (store, record, error))
         return FALSE;
