@@ -2926,8 +2926,8 @@ write_children (PctStore   *store,
   while (done < n_rows)
     {
       guint size_index = chunk_size_index (n_rows - done);
-      sqlite3_stmt *stmt = pct_store_prepare (store, get_chunk_sql (info, CHUNK_CHILDREN_DELETE,
-                                                                    size_index), error);
+      const char *sql = get_chunk_sql (info, CHUNK_CHILDREN_DELETE, size_index);
+      sqlite3_stmt *stmt = pct_store_prepare_bulk (store, sql, error);
 
       if (stmt == NULL)
         return FALSE;
@@ -2941,8 +2941,8 @@ write_children (PctStore   *store,
   for (done = 0; done < items->len;)
     {
       guint size_index = chunk_size_index (items->len - done);
-      sqlite3_stmt *stmt = pct_store_prepare (store, get_chunk_sql (info, CHUNK_CHILDREN_INSERT,
-                                                                    size_index), error);
+      const char *sql = get_chunk_sql (info, CHUNK_CHILDREN_INSERT, size_index);
+      sqlite3_stmt *stmt = pct_store_prepare_bulk (store, sql, error);
       int param = 1;
 
       if (stmt == NULL)
@@ -2980,8 +2980,8 @@ write_rows (PctStore   *store,
   while (done < n_rows)
     {
       guint size_index = chunk_size_index (n_rows - done);
-      sqlite3_stmt *stmt = pct_store_prepare (store, get_chunk_sql (info, CHUNK_UPSERT,
-                                                                    size_index), error);
+      const char *sql = get_chunk_sql (info, CHUNK_UPSERT, size_index);
+      sqlite3_stmt *stmt = pct_store_prepare_bulk (store, sql, error);
 
       if (stmt == NULL)
         return FALSE;

@@ -31,6 +31,7 @@ struct _PctStore
   char       *path;
   sqlite3    *db;
   GHashTable *statements;   /* SQL text → sqlite3_stmt */
+  GHashTable *bulk;         /* SQL text, by address → sqlite3_stmt */
   int         schema_version;
   guint       read_only : 1;
 };
@@ -389,6 +390,7 @@ pct_store_finalize (GObject *object)
   PctStore *self = (PctStore *) object;
 
   g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->bulk, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close (self->db);
   g_free (self->path);
@@ -409,6 +411,7 @@ pct_store_init (PctStore *self)
 {
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) sqlite3_finalize);
+  self->bulk = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) sqlite3_finalize);
 }
 
 const char *
@@ -456,6 +459,32 @@ pct_store_prepare (PctStore    *self,
     }
 
   g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+  return stmt;
+}
+
+sqlite3_stmt *
+pct_store_prepare_bulk (PctStore    *self,
+                        const char  *sql,
+                        GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (PCT_IS_STORE (self), NULL);
+
+  stmt = g_hash_table_lookup (self->bulk, sql);
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      return stmt;
+    }
+
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (self->db, error, "prepare");
+      return NULL;
+    }
+
+  g_hash_table_insert (self->bulk, (gpointer) sql, stmt);
   return stmt;
 }
 

@@ -86,6 +86,13 @@ sqlite3      *pct_store_get_handle        (PctStore           *self);
 sqlite3_stmt *pct_store_prepare           (PctStore           *self,
                                            const char         *sql,
                                            GError            **error);
+/* The same for a statement of many parameters, all of which the caller
+ * binds, whose SQL text lives as long as the process: it is found by the
+ * text's address rather than by hashing the text, and its bindings are
+ * not cleared. For the long multi-row statements of bulk writes. */
+sqlite3_stmt *pct_store_prepare_bulk      (PctStore           *self,
+                                           const char         *sql,
+                                           GError            **error);
 gboolean      pct_store_exec              (PctStore           *self,
                                            const char         *sql,
                                            GError            **error);

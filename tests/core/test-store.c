@@ -133,6 +133,30 @@ test_create (void)
   g_assert_no_error (error);
   assert_writes_are_cheap (store);
 
+  /* A bulk statement is found again by its text's address, reset, and
+   * keeps no row of its last run. */
+  {
+    static const char bulk_sql[] = "INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)";
+    sqlite3_stmt *bulk = pct_store_prepare_bulk (store, bulk_sql, &error);
+
+    g_assert_no_error (error);
+    sqlite3_bind_text (bulk, 1, "bulk_a", -1, SQLITE_STATIC);
+    sqlite3_bind_text (bulk, 2, "1", -1, SQLITE_STATIC);
+    sqlite3_bind_text (bulk, 3, "bulk_b", -1, SQLITE_STATIC);
+    sqlite3_bind_text (bulk, 4, "2", -1, SQLITE_STATIC);
+    g_assert_cmpint (sqlite3_step (bulk), ==, SQLITE_DONE);
+    g_assert_true (pct_store_prepare_bulk (store, bulk_sql, &error) == bulk);
+    g_assert_no_error (error);
+    g_assert_false (sqlite3_stmt_busy (bulk));
+    value = pct_store_get_meta (store, "bulk_b");
+    g_assert_cmpstr (value, ==, "2");
+    g_clear_pointer (&value, g_free);
+
+    g_assert_null (pct_store_prepare_bulk (store, "INSERT INTO no_such_table VALUES (?)", &error));
+    g_assert_error (error, PCT_STORE_ERROR, PCT_STORE_ERROR_FAILED);
+    g_clear_error (&error);
+  }
+
   /* Change polling sees this connection's writes and another's commits. */
   {
     PctStoreStamp stamp = { 0, };
