@@ -435,6 +435,27 @@ pct_store_get_handle (PctStore *self)
   return self->db;
 }
 
+/* Prepares sql for keeps into cache, under a copy of the text or, for
+ * a text that outlives the store, the text itself. */
+static sqlite3_stmt *
+prepare_into (PctStore    *self,
+              GHashTable  *cache,
+              gboolean     copy_key,
+              const char  *sql,
+              GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (self->db, error, "prepare");
+      return NULL;
+    }
+
+  g_hash_table_insert (cache, copy_key ? g_strdup (sql) : (gpointer) sql, stmt);
+  return stmt;
+}
+
 sqlite3_stmt *
 pct_store_prepare (PctStore    *self,
                    const char  *sql,
@@ -451,15 +472,7 @@ pct_store_prepare (PctStore    *self,
       sqlite3_clear_bindings (stmt);
       return stmt;
     }
-
-  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (self->db, error, "prepare");
-      return NULL;
-    }
-
-  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
-  return stmt;
+  return prepare_into (self, self->statements, TRUE, sql, error);
 }
 
 sqlite3_stmt *
@@ -477,15 +490,7 @@ pct_store_prepare_bulk (PctStore    *self,
       sqlite3_reset (stmt);
       return stmt;
     }
-
-  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (self->db, error, "prepare");
-      return NULL;
-    }
-
-  g_hash_table_insert (self->bulk, (gpointer) sql, stmt);
-  return stmt;
+  return prepare_into (self, self->bulk, FALSE, sql, error);
 }
 
 gboolean
