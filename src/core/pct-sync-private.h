@@ -144,7 +144,8 @@ typedef struct
   PctJson            *json;
   const PctJsonNode  *records;    /* an array of objects, in json */
   /* PctRecordConverted, one per record, converted by the thread that
-   * fetched the page; NULL until then. Each is taken when applied. */
+   * fetched the page (not when downloading only). Each is taken when
+   * applied. */
   GPtrArray          *converted;
   gsize       bytes;
 } PctSyncPage;

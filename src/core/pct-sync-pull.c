@@ -1027,15 +1027,9 @@ apply_records (Pull         *pull,
   for (guint i = 0; i < page->records->n_children && rejection.reason == NULL;
        i++, record = pct_json_node_next (record))
     {
-      gboolean added;
+      PctRecordConverted *converted = g_steal_pointer (&page->converted->pdata[i]);
 
-      if (page->converted != NULL)
-        added = pct_record_batch_add_converted (batch,
-                                                g_steal_pointer (&page->converted->pdata[i]),
-                                                i + 1, error);
-      else
-        added = pct_record_batch_add_json (batch, page->json, record, i + 1, error);
-      if (!added)
+      if (!pct_record_batch_add_converted (batch, converted, i + 1, error))
         return FALSE;
       if (pull->tracking && rejection.reason == NULL && !note_seen (store, record, error))
         return FALSE;
