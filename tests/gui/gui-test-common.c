@@ -123,7 +123,7 @@ gui_test_init (int    *argc,
        * hides a broken setup. */
       g_print ("Bail out! No display\n");
       g_printerr ("No display: these tests need an X server. Run them with\n"
-                  "  xvfb-run -a meson test --suite gui\n");
+                  "  xvfb-run -a -s -noreset meson test --suite gui\n");
       return FALSE;
     }
   adw_init ();
