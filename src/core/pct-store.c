@@ -298,6 +298,22 @@ check_identity (PctStore  *self,
   return TRUE;
 }
 
+/* Process-wide settings, which SQLite takes only before its first use;
+ * when something else in the process used it first they stay as they
+ * were, which is only slower. Memory statistics cost a global lock on
+ * every allocation, and nothing here reads them. */
+static void
+configure_sqlite (void)
+{
+  static gsize configured = 0;
+
+  if (g_once_init_enter (&configured))
+    {
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+      g_once_init_leave (&configured, 1);
+    }
+}
+
 PctStore *
 pct_store_open (const char         *path,
                 PctStoreOpenFlags   flags,
@@ -309,6 +325,8 @@ pct_store_open (const char         *path,
   int rc;
 
   g_return_val_if_fail (path != NULL, NULL);
+
+  configure_sqlite ();
 
   self = g_object_new (PCT_TYPE_STORE, NULL);
   self->path = g_strdup (path);
