@@ -101,6 +101,8 @@ typedef enum
   CHUNK_UPSERT,             /* rows of the entity */
   CHUNK_CHILDREN_DELETE,    /* the nested items of as many rows */
   CHUNK_CHILDREN_INSERT,    /* as many nested items */
+  CHUNK_FILL,               /* rows new to the table, inserted */
+  CHUNK_CHILDREN_FILL,      /* their nested items */
   N_CHUNK_KINDS
 } ChunkKind;
 
@@ -114,12 +116,14 @@ typedef struct
   char *count;
   char *insert_head;     /* INSERT INTO t (columns) VALUES */
   char *upsert_tail;     /*  ON CONFLICT (key) DO UPDATE SET … */
+  char *fill_head;       /* INSERT OR FAIL INTO t (columns) VALUES */
   char *chunks[N_CHUNK_KINDS][N_CHUNK_SIZES];  /* for 1, 2, 4, … rows; built on first use */
   int   n_params;        /* bound per row */
   char *delete;
   char *exists;
   char *children_delete_head;  /* DELETE … WHERE parent IN ( */
   char *children_insert_head;  /* INSERT INTO t (parent, columns) VALUES */
+  char *children_fill_head;    /* the same, OR FAIL */
   int   n_child_params;        /* bound per nested item */
   char *children_select;
   char *children_select_keys;  /* ?1 a JSON array of parent keys */
@@ -155,6 +159,7 @@ struct _PctRecordBatch
                                        * that references itself */
   GArray                 *found;      /* Found, one per referencing field */
   guint64                 applied;
+  PctRecordFill          *fill;       /* or NULL */
 };
 
 struct _PctRecordReader
@@ -801,6 +806,10 @@ build_info (const PctRecordEntity *entity,
                                        entity->table, entity->key, columns->str, meta);
   info->upsert_tail = g_strdup_printf (" ON CONFLICT (%s) DO UPDATE SET %s",
                                        entity->key, updates->str);
+  /* FAIL rather than the default ABORT, which would make SQLite keep a
+   * statement journal: a failed fill is rolled back by its caller. */
+  info->fill_head = g_strdup_printf ("INSERT OR FAIL INTO %s (%s%s%s) VALUES ",
+                                     entity->table, entity->key, columns->str, meta);
   info->delete = g_strdup_printf ("DELETE FROM %s WHERE %s = ?1", entity->table, entity->key);
   info->exists = g_strdup_printf ("SELECT 1 FROM %s WHERE %s = ?1", entity->table, entity->key);
 
@@ -847,6 +856,9 @@ build_info (const PctRecordEntity *entity,
       info->children_insert_head = g_strdup_printf ("INSERT INTO %s (%s, %s) VALUES ",
                                                     children->table, children->parent_column,
                                                     child_columns->str);
+      info->children_fill_head = g_strdup_printf ("INSERT OR FAIL INTO %s (%s, %s) VALUES ",
+                                                  children->table, children->parent_column,
+                                                  child_columns->str);
       info->n_child_params = 1 + (int) children->n_fields;
       info->children_select = g_strdup_printf ("SELECT %s FROM %s WHERE %s = ?1 ORDER BY %s",
                                                child_columns->str, children->table,
@@ -883,10 +895,13 @@ build_chunk_sql (const EntityInfo *info,
                  guint             n_rows)
 {
   const char *heads[N_CHUNK_KINDS] = {
-    info->insert_head, info->children_delete_head, info->children_insert_head
+    info->insert_head, info->children_delete_head, info->children_insert_head,
+    info->fill_head, info->children_fill_head
   };
-  const char *tails[N_CHUNK_KINDS] = { info->upsert_tail, ")", "" };
-  const int n_params[N_CHUNK_KINDS] = { info->n_params, 1, info->n_child_params };
+  const char *tails[N_CHUNK_KINDS] = { info->upsert_tail, ")", "", "", "" };
+  const int n_params[N_CHUNK_KINDS] = {
+    info->n_params, 1, info->n_child_params, info->n_params, info->n_child_params
+  };
   gboolean grouped = kind != CHUNK_CHILDREN_DELETE;
   g_autoptr(GString) text = g_string_new (heads[kind]);
 
@@ -2870,6 +2885,376 @@ bind_row (sqlite3_stmt     *stmt,
     }
 }
 
+/* Filling ------------------------------------------------------------------ */
+
+/* A statement standing for an AFTER INSERT trigger: the trigger's one
+ * statement, with new.column made a parameter bound from the row. */
+typedef struct
+{
+  char  *sql;
+  int    n_params;
+  int   *field_of;   /* parameter (from 1) → field, -1 for the key */
+} FollowUp;
+
+typedef struct
+{
+  gboolean   empty;       /* rows are inserted: the table was empty */
+  GPtrArray *follow_ups;  /* FollowUp */
+} FillEntity;
+
+struct _PctRecordFill
+{
+  FillEntity entities[N (entities)];
+};
+
+static void
+follow_up_free (FollowUp *follow_up)
+{
+  g_free (follow_up->sql);
+  g_free (follow_up->field_of);
+  g_free (follow_up);
+}
+
+void
+pct_record_fill_free (PctRecordFill *fill)
+{
+  if (fill == NULL)
+    return;
+  for (guint i = 0; i < N (entities); i++)
+    g_clear_pointer (&fill->entities[i].follow_ups, g_ptr_array_unref);
+  g_free (fill);
+}
+
+static gboolean
+is_name_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '_';
+}
+
+/* The column a new.name names: -1 for the key, a field's index, or -2
+ * for a column the batch does not bind (version, a default). */
+static int
+bound_field (const PctRecordEntity *entity,
+             const char            *name)
+{
+  int field;
+
+  if (strcmp (name, entity->key) == 0)
+    return -1;
+  field = pct_record_entity_find_field (entity, name);
+  if (field < 0 || get_info (entity)->column_of[field] < 0)
+    return -2;
+  return field;
+}
+
+/* The statement of a trigger of entity's table that does what the
+ * trigger does on an insert, NULL when it does nothing on one, or
+ * *unsupported set when it cannot be stood in for. */
+static FollowUp *
+follow_up_new (const PctRecordEntity *entity,
+               const char            *trigger_sql,
+               gboolean              *unsupported)
+{
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autoptr(GRegex) head = NULL;
+  g_autoptr(GRegex) form = NULL;
+  g_autoptr(GString) sql = g_string_new (NULL);
+  g_autoptr(GArray) field_of = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autofree char *timing = NULL;
+  g_autofree char *event = NULL;
+  g_autofree char *table = NULL;
+  g_autofree char *body = NULL;
+  FollowUp *follow_up;
+
+  head = g_regex_new ("^CREATE TRIGGER \\S+ (BEFORE|AFTER|INSTEAD OF) (INSERT|UPDATE|DELETE)\\b",
+                      G_REGEX_CASELESS, 0, NULL);
+  if (!g_regex_match (head, trigger_sql, 0, &match))
+    {
+      *unsupported = TRUE;
+      return NULL;
+    }
+  timing = g_match_info_fetch (match, 1);
+  event = g_match_info_fetch (match, 2);
+  g_clear_pointer (&match, g_match_info_free);
+  if (g_ascii_strcasecmp (event, "INSERT") != 0)
+    return NULL;
+
+  /* Exactly: AFTER INSERT ON table BEGIN statement; END, with no WHEN. */
+  form = g_regex_new ("^CREATE TRIGGER \\S+ AFTER INSERT ON (\\S+) BEGIN\\s+([^;]*);\\s*END$",
+                      G_REGEX_DOTALL | G_REGEX_CASELESS, 0, NULL);
+  if (g_ascii_strcasecmp (timing, "AFTER") != 0 ||
+      !g_regex_match (form, trigger_sql, 0, &match))
+    {
+      *unsupported = TRUE;
+      return NULL;
+    }
+  table = g_match_info_fetch (match, 1);
+  body = g_match_info_fetch (match, 2);
+  if (g_ascii_strcasecmp (table, entity->table) != 0 || strstr (body, "old.") != NULL)
+    {
+      *unsupported = TRUE;
+      return NULL;
+    }
+
+  for (const char *p = body; *p != '\0';)
+    {
+      if (*p == '\'')
+        {
+          /* A literal, copied as it is; '' stands for a quote. */
+          const char *end = p + 1;
+
+          while (*end != '\0' && (*end != '\'' || end[1] == '\''))
+            end += *end == '\'' ? 2 : 1;
+          if (*end == '\0')
+            {
+              *unsupported = TRUE;
+              return NULL;
+            }
+          g_string_append_len (sql, p, end + 1 - p);
+          p = end + 1;
+        }
+      else if (g_str_has_prefix (p, "new.") && (p == body || !is_name_char (p[-1])))
+        {
+          const char *name = p + 4;
+          gsize length = 0;
+          g_autofree char *column = NULL;
+          int field;
+
+          while (is_name_char (name[length]))
+            length++;
+          column = g_strndup (name, length);
+          field = bound_field (entity, column);
+          if (field == -2)
+            {
+              *unsupported = TRUE;
+              return NULL;
+            }
+          g_array_append_val (field_of, field);
+          g_string_append_printf (sql, "?%u", field_of->len);
+          p = name + length;
+        }
+      else
+        g_string_append_c (sql, *p++);
+    }
+
+  follow_up = g_new0 (FollowUp, 1);
+  follow_up->n_params = (int) field_of->len;
+  follow_up->field_of = (int *) g_array_free (g_steal_pointer (&field_of), FALSE);
+  follow_up->sql = g_string_free (g_steal_pointer (&sql), FALSE);
+  return follow_up;
+}
+
+static gboolean
+table_has_rows (PctStore    *store,
+                const char  *table,
+                gboolean    *has_rows,
+                GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT EXISTS (SELECT 1 FROM %s)", table);
+  sqlite3_stmt *stmt = pct_store_prepare (store, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      return pct_store_set_sql_error (store, error, sql);
+    }
+  *has_rows = sqlite3_column_int (stmt, 0) != 0;
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* The follow-ups of the triggers on table, into follow_ups (NULL: none
+ * may exist); *unsupported set when one cannot be stood in for. */
+static gboolean
+read_triggers (PctStore               *store,
+               const PctRecordEntity  *entity,
+               const char             *table,
+               GPtrArray              *follow_ups,
+               gboolean               *unsupported,
+               GError                **error)
+{
+  const char *sql = "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 "
+                    "ORDER BY rowid";
+  sqlite3_stmt *stmt = pct_store_prepare (store, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, table, -1, SQLITE_STATIC);
+  while (!*unsupported && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      FollowUp *follow_up;
+
+      if (follow_ups == NULL)
+        {
+          *unsupported = TRUE;
+          break;
+        }
+      follow_up = follow_up_new (entity, (const char *) sqlite3_column_text (stmt, 0),
+                                 unsupported);
+      if (follow_up != NULL)
+        g_ptr_array_add (follow_ups, follow_up);
+    }
+  if (!*unsupported && rc != SQLITE_DONE)
+    {
+      sqlite3_reset (stmt);
+      return pct_store_set_sql_error (store, error, sql);
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* Whether the field called column holds a reference to table's key,
+ * which check_reference() then checks. */
+static gboolean
+field_references (const PctRecordField *fields,
+                  guint                 n_fields,
+                  const char           *column,
+                  const char           *table,
+                  const char           *to)
+{
+  for (guint i = 0; i < n_fields; i++)
+    {
+      const PctRecordEntity *target;
+
+      if (strcmp (fields[i].name, column) != 0 || fields[i].references == NULL)
+        continue;
+      target = pct_record_entity_lookup (fields[i].references);
+      return target != NULL && strcmp (target->table, table) == 0 &&
+             (to == NULL || strcmp (to, target->key) == 0);
+    }
+  return FALSE;
+}
+
+/* Whether every foreign key of table is a reference the batch checks:
+ * a field's, or the nested items' link to their row. */
+static gboolean
+keys_are_checked (PctStore               *store,
+                  const PctRecordEntity  *entity,
+                  const char             *table,
+                  gboolean               *checked,
+                  GError                **error)
+{
+  const PctRecordField *fields = entity->fields;
+  guint n_fields = entity->n_fields;
+  const PctRecordChildren *children = NULL;
+  g_autofree char *sql = g_strdup_printf ("PRAGMA foreign_key_list (%s)", table);
+  sqlite3_stmt *stmt = pct_store_prepare (store, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  if (strcmp (table, entity->table) != 0)
+    {
+      children = entity->fields[get_info (entity)->children_field].children;
+      fields = children->fields;
+      n_fields = children->n_fields;
+    }
+
+  *checked = TRUE;
+  while (*checked && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *target = (const char *) sqlite3_column_text (stmt, 2);
+      const char *from = (const char *) sqlite3_column_text (stmt, 3);
+      const char *to = (const char *) sqlite3_column_text (stmt, 4);
+
+      *checked = (children != NULL && strcmp (from, children->parent_column) == 0 &&
+                  strcmp (target, entity->table) == 0) ||
+                 field_references (fields, n_fields, from, target, to);
+    }
+  if (*checked && rc != SQLITE_DONE)
+    {
+      sqlite3_reset (stmt);
+      return pct_store_set_sql_error (store, error, sql);
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+PctRecordFill *
+pct_record_fill_new (PctStore  *store,
+                     GError   **error)
+{
+  g_autoptr(PctRecordFill) fill = g_new0 (PctRecordFill, 1);
+  gboolean unsupported = FALSE;
+
+  g_return_val_if_fail (PCT_IS_STORE (store), NULL);
+
+  for (guint i = 0; i < N (entities) && !unsupported; i++)
+    {
+      const PctRecordEntity *entity = &entities[i];
+      const EntityInfo *info = get_info (entity);
+      const char *child_table = info->children_field >= 0
+        ? entity->fields[info->children_field].children->table : NULL;
+      FillEntity *fill_entity = &fill->entities[i];
+      gboolean has_rows = FALSE;
+      gboolean checked = FALSE;
+
+      if (!table_has_rows (store, entity->table, &has_rows, error))
+        return NULL;
+      fill_entity->empty = !has_rows;
+      fill_entity->follow_ups = g_ptr_array_new_with_free_func ((GDestroyNotify) follow_up_free);
+
+      /* A table with rows is upserted, and with triggers off, its
+       * triggers may not have work to do; nested items are written
+       * straight, so they may have none at all. */
+      if (!read_triggers (store, entity, entity->table,
+                          fill_entity->empty ? fill_entity->follow_ups : NULL,
+                          &unsupported, error) ||
+          (child_table != NULL &&
+           !read_triggers (store, entity, child_table, NULL, &unsupported, error)))
+        return NULL;
+
+      if (!unsupported && !keys_are_checked (store, entity, entity->table, &checked, error))
+        return NULL;
+      unsupported = unsupported || !checked;
+      if (!unsupported && child_table != NULL &&
+          !keys_are_checked (store, entity, child_table, &checked, error))
+        return NULL;
+      unsupported = unsupported || !checked;
+      if (unsupported)
+        g_debug ("The triggers or foreign keys of %s rule filling out", entity->table);
+    }
+
+  if (unsupported)
+    return NULL;
+  return g_steal_pointer (&fill);
+}
+
+/* What the triggers of an empty table would have done for rows. */
+static gboolean
+run_follow_ups (PctStore          *store,
+                const FillEntity  *fill,
+                Row              **rows,
+                guint              n_rows,
+                GError           **error)
+{
+  for (guint f = 0; f < fill->follow_ups->len; f++)
+    {
+      const FollowUp *follow_up = g_ptr_array_index (fill->follow_ups, f);
+      sqlite3_stmt *stmt = pct_store_prepare (store, follow_up->sql, error);
+
+      if (stmt == NULL)
+        return FALSE;
+      /* One row a statement: a statement of one row, with no trigger,
+       * needs no statement journal, and FTS5 keeps its pending terms. */
+      for (guint r = 0; r < n_rows; r++)
+        {
+          for (int p = 0; p < follow_up->n_params; p++)
+            {
+              int field = follow_up->field_of[p];
+
+              bind_value (stmt, p + 1, field < 0 ? &rows[r]->key : &rows[r]->values[field]);
+            }
+          if (!step_write (store, stmt, rows[r]->entity, FALSE, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* A nested item to write, and the key of the row it belongs to. */
 typedef struct
 {
@@ -2915,6 +3300,7 @@ static gboolean
 write_children (PctStore   *store,
                 Row       **rows,
                 guint       n_rows,
+                gboolean    fill,
                 GError    **error)
 {
   const PctRecordEntity *entity = rows[0]->entity;
@@ -2923,7 +3309,8 @@ write_children (PctStore   *store,
   g_autoptr(GArray) items = standing_items (rows, n_rows);
   guint done = 0;
 
-  while (done < n_rows)
+  /* Rows new to their table have no items to replace. */
+  while (!fill && done < n_rows)
     {
       guint size_index = chunk_size_index (n_rows - done);
       const char *sql = get_chunk_sql (info, CHUNK_CHILDREN_DELETE, size_index);
@@ -2941,7 +3328,8 @@ write_children (PctStore   *store,
   for (done = 0; done < items->len;)
     {
       guint size_index = chunk_size_index (items->len - done);
-      const char *sql = get_chunk_sql (info, CHUNK_CHILDREN_INSERT, size_index);
+      const char *sql = get_chunk_sql (info, fill ? CHUNK_CHILDREN_FILL : CHUNK_CHILDREN_INSERT,
+                                       size_index);
       sqlite3_stmt *stmt = pct_store_prepare_bulk (store, sql, error);
       int param = 1;
 
@@ -2963,12 +3351,15 @@ write_children (PctStore   *store,
 }
 
 /* Upserts rows of one entity, checked already, in as few statements as
- * the chunk sizes allow, in order: a later row with the same key wins. */
+ * the chunk sizes allow, in order: a later row with the same key wins.
+ * With fill, the rows are new to an empty table: they are inserted, and
+ * its triggers' work done after them. */
 static gboolean
-write_rows (PctStore   *store,
-            Row       **rows,
-            guint       n_rows,
-            GError    **error)
+write_rows (PctStore          *store,
+            Row              **rows,
+            guint              n_rows,
+            const FillEntity  *fill,
+            GError           **error)
 {
   const EntityInfo *info;
   guint done = 0;
@@ -2980,7 +3371,7 @@ write_rows (PctStore   *store,
   while (done < n_rows)
     {
       guint size_index = chunk_size_index (n_rows - done);
-      const char *sql = get_chunk_sql (info, CHUNK_UPSERT, size_index);
+      const char *sql = get_chunk_sql (info, fill != NULL ? CHUNK_FILL : CHUNK_UPSERT, size_index);
       sqlite3_stmt *stmt = pct_store_prepare_bulk (store, sql, error);
 
       if (stmt == NULL)
@@ -2992,8 +3383,10 @@ write_rows (PctStore   *store,
       done += 1u << size_index;
     }
 
+  if (fill != NULL && !run_follow_ups (store, fill, rows, n_rows, error))
+    return FALSE;
   if (info->children_field >= 0)
-    return write_children (store, rows, n_rows, error);
+    return write_children (store, rows, n_rows, fill != NULL, error);
   return TRUE;
 }
 
@@ -3034,7 +3427,7 @@ apply_row (PctStore  *store,
     }
   else
     ok = check_row (store, row, NULL, NULL, &local_error) &&
-         write_rows (store, &row, 1, &local_error);
+         write_rows (store, &row, 1, NULL, &local_error);
 
   if (!ok)
     {
@@ -3113,6 +3506,15 @@ pct_record_batch_free (PctRecordBatch *batch)
   g_free (batch);
 }
 
+void
+pct_record_batch_set_fill (PctRecordBatch *batch,
+                           PctRecordFill  *fill)
+{
+  g_return_if_fail (batch != NULL);
+
+  batch->fill = fill;
+}
+
 guint64
 pct_record_batch_get_applied (PctRecordBatch *batch)
 {
@@ -3155,10 +3557,23 @@ pct_record_batch_flush (PctRecordBatch  *batch,
   g_hash_table_remove_all (batch->keys);
   batch->entity = NULL;
 
+  if (batch->fill != NULL)
+    {
+      const FillEntity *fill = &batch->fill->entities[((Row *) rows->pdata[0])->entity - entities];
+
+      if (fill->empty)
+        {
+          if (!write_rows (batch->store, (Row **) rows->pdata, rows->len, fill, error))
+            return FALSE;
+          batch->applied += rows->len;
+          return TRUE;
+        }
+    }
+
   if (!run_savepoint (batch->store, "SAVEPOINT pct_batch", error))
     return FALSE;
 
-  if (write_rows (batch->store, (Row **) rows->pdata, rows->len, &local_error))
+  if (write_rows (batch->store, (Row **) rows->pdata, rows->len, NULL, &local_error))
     {
       batch->applied += rows->len;
       return run_savepoint (batch->store, "RELEASE pct_batch", error);
@@ -3284,6 +3699,14 @@ pct_record_batch_add_converted (PctRecordBatch      *batch,
 
   if (row == NULL)
     return batch_reject (batch, record, tag, problem, error);
+
+  if (deleted && batch->fill != NULL)
+    {
+      g_clear_error (&problem);
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_NOT_NEW,
+                   _("A deletion cannot be applied while filling empty tables"));
+      return FALSE;
+    }
 
   if (deleted)
     {

@@ -24,6 +24,7 @@ typedef enum
   PCT_RECORD_ERROR_INVALID,         /* a type, a required field, a value */
   PCT_RECORD_ERROR_REFERENCE,       /* names a row that does not exist */
   PCT_RECORD_ERROR_CONFLICT,        /* clashes with another row */
+  PCT_RECORD_ERROR_NOT_NEW,         /* a deletion, or a row already there, while filling */
 } PctRecordError;
 
 /* Limits on what a record may carry, in bytes of UTF-8. They bound the
@@ -238,6 +239,35 @@ gboolean                pct_record_batch_flush        (PctRecordBatch          *
                                                        GError                 **error);
 /* Records written so far. */
 guint64                 pct_record_batch_get_applied  (PctRecordBatch          *batch);
+
+/* Filling empty tables. Inside a transaction, SQLite keeps a statement
+ * journal, a copy of every page a statement changes, for each statement
+ * that a trigger writing to a virtual table (the R*Trees, the search
+ * indexes) or a foreign key might abort half-way; in a full sync that was
+ * a sixth of the work. On a connection with triggers
+ * (SQLITE_DBCONFIG_ENABLE_TRIGGER) and foreign keys off, a batch with a
+ * fill inserts the rows of empty tables instead, then does for each row
+ * what the table's AFTER INSERT triggers would have done, with statements
+ * made from the triggers' own text; the batch checks references as it
+ * always does. A fill is made for the store's schema as it is when made. */
+typedef struct _PctRecordFill PctRecordFill;
+
+/* NULL, without an error, when the schema rules filling out: a table with
+ * rows has triggers, a trigger is not one statement of a form that can be
+ * stood in for, or a foreign key is not one the batch checks. */
+PctRecordFill          *pct_record_fill_new           (PctStore                *store,
+                                                       GError                 **error);
+void                    pct_record_fill_free          (PctRecordFill           *fill);
+/* From now on, rows of the entities the fill found empty are inserted,
+ * without a savepoint of the batch's own, and nothing is replayed record
+ * by record: a row already there, a deletion (PCT_RECORD_ERROR_NOT_NEW),
+ * or any refusal fails the batch, and whatever it wrote must be rolled
+ * back by the caller, who then applies the records the usual way, on a
+ * connection with triggers and foreign keys on again. */
+void                    pct_record_batch_set_fill     (PctRecordBatch          *batch,
+                                                       PctRecordFill           *fill);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PctRecordFill, pct_record_fill_free)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PctRecordBatch, pct_record_batch_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PctRecordConverted, pct_record_converted_free)

@@ -129,6 +129,10 @@ typedef struct
 #define GROUP_MAX_PAGES   8
 #define GROUP_MAX_RECORDS 16000
 
+/* While filling, the pages of a group are kept until it is committed:
+ * a group ends once they hold this much JSON. */
+#define FILL_MAX_KEPT_BYTES (16 * 1024 * 1024)
+
 /* What the report needs of a page once it is applied and freed. */
 typedef struct
 {
@@ -176,6 +180,8 @@ typedef struct
 static void
 item_free (Item *item)
 {
+  if (item == NULL)
+    return;
   g_clear_pointer (&item->page, _pct_sync_page_free);
   g_clear_error (&item->error);
   g_free (item);
@@ -924,6 +930,7 @@ typedef struct
   gboolean     tracking;   /* noting keys for the sweep of a resync */
   gint64       started;    /* monotonic µs */
   guint64      total;      /* 0 while unknown */
+  PctRecordFill *fill;     /* while filling an empty store, or NULL */
 } Pull;
 
 static gboolean
@@ -988,6 +995,7 @@ record_uuid (const PctJsonNode  *record,
 static gboolean
 adopt_local_rows (PctStore     *store,
                   PctSyncPage  *page,
+                  gboolean      filling,
                   GError      **error)
 {
   const PctJsonNode *record = pct_json_node_first_child (page->records);
@@ -997,6 +1005,13 @@ adopt_local_rows (PctStore     *store,
     return FALSE;
   if (!has_rows)
     return TRUE;
+  if (filling)
+    {
+      /* Rekeying is an update, for which the triggers are needed. */
+      g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_NOT_NEW,
+                   _("Rows made here cannot be adopted while filling empty tables"));
+      return FALSE;
+    }
 
   for (guint i = 0; i < page->records->n_children; i++, record = pct_json_node_next (record))
     {
@@ -1021,8 +1036,9 @@ apply_records (Pull         *pull,
   g_autoptr(PctRecordBatch) batch = pct_record_batch_new (store, rejected_cb, &rejection);
   const PctJsonNode *record = pct_json_node_first_child (page->records);
 
-  if (!adopt_local_rows (store, page, error))
+  if (!adopt_local_rows (store, page, pull->fill != NULL, error))
     return FALSE;
+  pct_record_batch_set_fill (batch, pull->fill);
 
   for (guint i = 0; i < page->records->n_children && rejection.reason == NULL;
        i++, record = pct_json_node_next (record))
@@ -1051,7 +1067,8 @@ apply_records (Pull         *pull,
   return TRUE;
 }
 
-/* One page and its cursor, in a savepoint of the group's transaction. */
+/* One page and its cursor, in a savepoint of the group's transaction
+ * unless filling (apply_group()). */
 static gboolean
 apply_page (Pull         *pull,
             PctSyncPage  *page,
@@ -1060,14 +1077,15 @@ apply_page (Pull         *pull,
             GError      **error)
 {
   PctStore *store = pull->run->store;
+  gboolean filling = pull->fill != NULL;
 
-  return pct_store_exec (store, "SAVEPOINT pct_sync_page", error) &&
+  return (filling || pct_store_exec (store, "SAVEPOINT pct_sync_page", error)) &&
          apply_records (pull, page, applied, error) &&
          set_state (store, PCT_SYNC_STATE_CURSOR, page->cursor, error) &&
          (page->has_more || !pull->tracking ||
           (sweep (store, removed, error) &&
            set_state (store, PCT_SYNC_STATE_RESYNC, NULL, error))) &&
-         pct_store_exec (store, "RELEASE pct_sync_page", error);
+         (filling || pct_store_exec (store, "RELEASE pct_sync_page", error));
 }
 
 static void
@@ -1089,15 +1107,77 @@ group_has_room (const Group   *group,
          group->n_records < GROUP_MAX_RECORDS && !g_cancellable_is_cancelled (cancellable);
 }
 
+/* Where the pages of a group come from: the pipe, or pages kept from a
+ * group that could not be filled in (pipe NULL). */
+typedef struct
+{
+  Pipe      *pipe;
+  GPtrArray *kept;   /* Item */
+  guint      next;
+} Source;
+
+static Item *
+source_next (Source  *source,
+             guint64  max_records)
+{
+  if (source->pipe != NULL)
+    return pipe_try_pop_page (source->pipe, max_records);
+  if (source->next < source->kept->len)
+    return g_steal_pointer (&source->kept->pdata[source->next++]);
+  return NULL;
+}
+
+/* Filling: see pct_record_fill_new(). Only between transactions can
+ * foreign keys be switched; both switches expire every statement of
+ * the connection, so none made for one way runs the other. */
+static gboolean
+start_filling (Pull    *pull,
+               GError **error)
+{
+  PctStore *store = pull->run->store;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(PctRecordFill) fill = pct_record_fill_new (store, &local_error);
+
+  if (fill == NULL)
+    {
+      if (local_error == NULL)
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!pct_store_exec (store, "PRAGMA foreign_keys = OFF", error))
+    return FALSE;
+  sqlite3_db_config (pct_store_get_handle (store), SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+  pull->fill = g_steal_pointer (&fill);
+  g_debug ("Filling the empty store");
+  return TRUE;
+}
+
+static gboolean
+stop_filling (Pull    *pull,
+              GError **error)
+{
+  PctStore *store = pull->run->store;
+
+  g_clear_pointer (&pull->fill, pct_record_fill_free);
+  sqlite3_db_config (pct_store_get_handle (store), SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
+  return pct_store_exec (store, "PRAGMA foreign_keys = ON", error);
+}
+
 /* Applies the page of item and, while the next is already waiting and
  * the bounds allow, the pages after it, in one transaction: the cursor
  * stored is always that of the last page whose records are. A page that
  * fails is undone alone and the pages before it are committed, so that
  * a refused page costs nothing already received; then the run fails.
- * Each page is freed once applied. */
+ *
+ * While filling, pages have no savepoints of their own (each would make
+ * FTS5 write out its pending terms, and SQLite copy the pages it changes)
+ * and are kept until committed: should one fail, the transaction is
+ * undone, filling stops, and the kept pages go again the usual way, which
+ * gives a refusal its usual outcome. Each page is freed once applied. */
 static gboolean
 apply_group (Pull          *pull,
-             Pipe          *pipe,
+             Source        *source,
              Item          *item,
              Group         *group,
              GCancellable  *cancellable,
@@ -1105,9 +1185,14 @@ apply_group (Pull          *pull,
 {
   PctStore *store = pull->run->store;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) kept = NULL;
   gint64 started = g_get_monotonic_time ();
+  gsize kept_bytes = 0;
   gint64 committing;
   guint n_good;
+
+  if (pull->fill != NULL)
+    kept = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
 
   if (!pct_store_begin (store, error))
     {
@@ -1123,10 +1208,37 @@ apply_group (Pull          *pull,
       summarize (summary, item->page);
       applied = apply_page (pull, item->page, &summary->applied, &group->removed, &local_error);
       group->n_records += item->page->records->n_children;
-      item_free (item);
-      if (!applied || !group_has_room (group, cancellable))
+      if (kept != NULL)
+        {
+          kept_bytes += item->page->bytes;
+          g_ptr_array_add (kept, g_steal_pointer (&item));
+        }
+      else
+        g_clear_pointer (&item, item_free);
+      if (!applied || !group_has_room (group, cancellable) || kept_bytes >= FILL_MAX_KEPT_BYTES)
         break;
-      item = pipe_try_pop_page (pipe, GROUP_MAX_RECORDS - group->n_records);
+      item = source_next (source, GROUP_MAX_RECORDS - group->n_records);
+    }
+
+  if (local_error != NULL && kept != NULL)
+    {
+      Source again = { NULL, kept, 1 };
+
+      g_debug ("Filling stopped: %s", local_error->message);
+      pct_store_rollback (store);
+      *group = (Group) { 0 };
+      if (!stop_filling (pull, error))
+        return FALSE;
+      /* Their records were taken as they were written. */
+      for (guint i = 0; i < kept->len; i++)
+        {
+          PctSyncPage *page = ((Item *) g_ptr_array_index (kept, i))->page;
+
+          g_clear_pointer (&page->converted, g_ptr_array_unref);
+          convert_records (page);
+        }
+      return apply_group (pull, &again, g_steal_pointer (&kept->pdata[0]), group, cancellable,
+                          error);
     }
 
   n_good = group->n_pages;
@@ -1245,8 +1357,13 @@ pump (Pull          *pull,
           group.n_committed = 1;
           g_clear_pointer (&item, item_free);
         }
-      else if (!apply_group (pull, &pipe, g_steal_pointer (&item), &group, cancellable, error))
-        ok = FALSE;
+      else
+        {
+          Source source = { &pipe, NULL, 0 };
+
+          if (!apply_group (pull, &source, g_steal_pointer (&item), &group, cancellable, error))
+            ok = FALSE;
+        }
 
       if (!report_group (pull, &group, download_only) || !ok)
         break;
@@ -1308,6 +1425,20 @@ prepare (Pull       *pull,
   return TRUE;
 }
 
+/* Reads the whole feed into an empty store, filling it for as long as
+ * that goes. */
+static gboolean
+pump_filling (Pull          *pull,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  gboolean ok = start_filling (pull, error) && pump (pull, NULL, FALSE, cancellable, error);
+
+  if (pull->fill != NULL && !stop_filling (pull, ok ? error : NULL))
+    ok = FALSE;
+  return ok;
+}
+
 /* Reading the whole feed (cursor NULL) fills the whole store: the
  * connection is tuned for that while it lasts, failures included. */
 static gboolean
@@ -1326,11 +1457,13 @@ pump_into_store (Pull          *pull,
   if (!tune_for_full_sync (store, &saved, error))
     return FALSE;
   /* Temporary tables go when temp_store changes: the notes of a resync
-   * are made once it has. */
-  ok = (!pull->tracking ||
-        (pct_store_exec (store, CREATE_SEEN, error) &&
-         pct_store_exec (store, "DELETE FROM temp.sync_seen", error))) &&
-       pump (pull, NULL, FALSE, cancellable, error);
+   * are made once it has. An empty store is filled. */
+  if (pull->tracking)
+    ok = pct_store_exec (store, CREATE_SEEN, error) &&
+         pct_store_exec (store, "DELETE FROM temp.sync_seen", error) &&
+         pump (pull, NULL, FALSE, cancellable, error);
+  else
+    ok = pump_filling (pull, cancellable, error);
   restore_tuning (store, &saved);
   return ok;
 }

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "pct-record.h"
 #include "pct-store-private.h"
 
 static char *
@@ -704,6 +705,51 @@ test_search_matches_scan (void)
     }
 }
 
+/* Filling empty tables (pct_record_fill_new()) stands in for the store's
+ * own triggers and foreign keys, and is ruled out for anything else. */
+static void
+test_fill_rules (void)
+{
+  static const char * const allowed[] = {
+    "",
+    /* Rows in a table without triggers: upserted as usual. */
+    "INSERT INTO departments (id, code, name) VALUES (1, 'D0001', '城管')",
+    /* A trigger that does nothing on an insert. */
+    "CREATE TRIGGER t AFTER DELETE ON departments BEGIN DELETE FROM meta; END",
+  };
+  static const char * const ruled_out[] = {
+    /* Rows in a table whose triggers would then have work to do. */
+    "INSERT INTO areas (id, kind, polygon) VALUES (1, 'block', '[[0,0],[1,0],[1,1],[0,0]]')",
+    "CREATE TRIGGER t BEFORE INSERT ON departments BEGIN SELECT 1; END",
+    "CREATE TRIGGER t AFTER INSERT ON departments WHEN new.id > 0 BEGIN SELECT 1; END",
+    "CREATE TRIGGER t AFTER INSERT ON departments BEGIN SELECT 1; SELECT 2; END",
+    "CREATE TRIGGER t AFTER INSERT ON departments BEGIN SELECT old.id; END",
+    /* A column a record does not carry. */
+    "CREATE TRIGGER t AFTER INSERT ON incidents BEGIN SELECT new.version; END",
+    /* Nested items are written straight. */
+    "CREATE TRIGGER t AFTER INSERT ON person_rooms BEGIN SELECT 1; END",
+    /* A foreign key the records do not carry as a reference. */
+    "ALTER TABLE departments ADD COLUMN region_code TEXT REFERENCES regions (code)",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (allowed) + G_N_ELEMENTS (ruled_out); i++)
+    {
+      gboolean allow = i < G_N_ELEMENTS (allowed);
+      const char *sql = allow ? allowed[i] : ruled_out[i - G_N_ELEMENTS (allowed)];
+      g_autofree char *name = g_strdup_printf ("fill-%u.db", i);
+      g_autoptr(PctStore) store = new_store (name);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PctRecordFill) fill = NULL;
+
+      pct_store_exec (store, sql, &error);
+      g_assert_no_error (error);
+      fill = pct_record_fill_new (store, &error);
+      g_assert_no_error (error);
+      g_test_message ("%s: %s", sql, fill != NULL ? "filled" : "ruled out");
+      g_assert_true ((fill != NULL) == allow);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -717,6 +763,7 @@ main (int   argc,
   g_test_add_func ("/store/rtree-matches-scan", test_rtree_matches_scan);
   g_test_add_func ("/store/search", test_search);
   g_test_add_func ("/store/search-matches-scan", test_search_matches_scan);
+  g_test_add_func ("/store/fill-rules", test_fill_rules);
 
   return g_test_run ();
 }

@@ -159,6 +159,40 @@ test_clean (Fixture       *fixture,
   g_assert_cmpuint (fault_server_count_sign_ins (fixture->server), ==, 1);
 }
 
+/* An empty store is filled (docs/sync.md) until a record comes again or
+ * goes: the rest of the feed then goes the usual way, to the same end. */
+static void
+test_fill_stops (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *cursor = NULL;
+  PctSyncReport report;
+
+  fault_server_append_record (fixture->server,
+                              "{\"entity\":\"department\",\"id\":3,"
+                              "\"data\":{\"code\":\"D0003\",\"name\":\"改过名的部门\"}}");
+  fault_server_append_record (fixture->server,
+                              "{\"entity\":\"department\",\"id\":4,\"deleted\":true}");
+  fault_server_append_record (fixture->server,
+                              "{\"entity\":\"department\",\"id\":100,"
+                              "\"data\":{\"code\":\"D0100\",\"name\":\"新部门\"}}");
+
+  g_assert_true (pct_sync_run_sync (fixture->sync, PCT_SYNC_RUN_DEFAULT, &report, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (report.full);
+  g_assert_cmpuint (report.records_applied, ==, N_RECORDS + 3);
+  g_assert_cmpint (count_departments (fixture), ==, N_RECORDS);
+  name = sync_test_query_text (fixture->db, "SELECT name FROM departments WHERE id = 3");
+  g_assert_cmpstr (name, ==, "改过名的部门");
+  g_assert_cmpint (sync_test_query_int (fixture->db,
+                                        "SELECT count(*) FROM departments WHERE id = 4"), ==, 0);
+  cursor = dup_cursor (fixture);
+  g_assert_cmpstr (cursor, ==, "c38");
+  assert_integrity (fixture);
+}
+
 /* Transient faults ------------------------------------------------------ */
 
 typedef struct
@@ -956,6 +990,8 @@ main (int   argc,
   certs = sync_test_make_certs ();
 
   g_test_add ("/sync/clean", Fixture, NULL, fixture_set_up, test_clean, fixture_tear_down);
+  g_test_add ("/sync/fill-stops", Fixture, NULL, fixture_set_up, test_fill_stops,
+              fixture_tear_down);
   add_cases ();
   g_test_add ("/sync/unreachable", Fixture, NULL, fixture_set_up, test_unreachable,
               fixture_tear_down);

@@ -470,6 +470,29 @@ test_kill_hub (Fixture       *fixture,
 
 /* Killing the client ---------------------------------------------------- */
 
+typedef struct
+{
+  Fixture *fixture;
+  char    *cursor;   /* when the run started */
+} Progress;
+
+static char *
+dup_cursor (Fixture *fixture)
+{
+  if (!has_cursor (fixture))
+    return NULL;
+  return sync_test_query_text (fixture->db, "SELECT value FROM sync_state WHERE key = 'cursor'");
+}
+
+static gboolean
+cursor_moved (gpointer data)
+{
+  Progress *progress = data;
+  g_autofree char *cursor = dup_cursor (progress->fixture);
+
+  return g_strcmp0 (cursor, progress->cursor) != 0;
+}
+
 static void
 test_kill_client (Fixture       *fixture,
                   gconstpointer  data)
@@ -479,15 +502,19 @@ test_kill_client (Fixture       *fixture,
 
   /* Killed at random instants while pages are applied, until it has been
    * killed often enough; each run resumes where the last stopped. Small
-   * pages make many transactions to land in. */
+   * pages make many transactions to land in: each run is killed within
+   * a tenth of a second of committing its first. */
   for (guint run = 0; run < 30 && killed < 5; run++)
     {
+      Progress progress = { fixture, dup_cursor (fixture) };
       g_autoptr(GSubprocess) process = spawn_tool_sync (fixture, fixture->server->url, 40);
       g_autoptr(GError) error = NULL;
       g_autoptr(PctStore) store = NULL;
       g_autofree char *cursor = NULL;
 
-      g_usleep (g_random_int_range (150000, 700000));
+      sync_test_wait_for (cursor_moved, &progress, 10);
+      g_free (progress.cursor);
+      g_usleep (g_random_int_range (0, 100000));
       g_subprocess_force_exit (process);
       g_subprocess_wait (process, NULL, &error);
       g_assert_no_error (error);
