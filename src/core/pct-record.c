@@ -3044,27 +3044,6 @@ follow_up_new (const PctRecordEntity *entity,
   return follow_up;
 }
 
-static gboolean
-table_has_rows (PctStore    *store,
-                const char  *table,
-                gboolean    *has_rows,
-                GError     **error)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT EXISTS (SELECT 1 FROM %s)", table);
-  sqlite3_stmt *stmt = pct_store_prepare (store, sql, error);
-
-  if (stmt == NULL)
-    return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      sqlite3_reset (stmt);
-      return pct_store_set_sql_error (store, error, sql);
-    }
-  *has_rows = sqlite3_column_int (stmt, 0) != 0;
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
 /* The follow-ups of the triggers on table, into follow_ups (NULL: none
  * may exist); *unsupported set when one cannot be stood in for. */
 static gboolean
@@ -3189,12 +3168,14 @@ pct_record_fill_new (PctStore  *store,
       const char *child_table = info->children_field >= 0
         ? entity->fields[info->children_field].children->table : NULL;
       FillEntity *fill_entity = &fill->entities[i];
-      gboolean has_rows = FALSE;
+      g_autofree char *exists = g_strdup_printf ("SELECT EXISTS (SELECT 1 FROM %s)",
+                                                 entity->table);
+      gint64 has_rows = 0;
       gboolean checked = FALSE;
 
-      if (!table_has_rows (store, entity->table, &has_rows, error))
+      if (!pct_store_query_int64 (store, exists, &has_rows, error))
         return NULL;
-      fill_entity->empty = !has_rows;
+      fill_entity->empty = has_rows == 0;
       fill_entity->follow_ups = g_ptr_array_new_with_free_func ((GDestroyNotify) follow_up_free);
 
       /* A table with rows is upserted, and with triggers off, its

@@ -521,6 +521,27 @@ pct_store_exec (PctStore    *self,
 }
 
 gboolean
+pct_store_query_int64 (PctStore    *self,
+                       const char  *sql,
+                       gint64      *value,
+                       GError     **error)
+{
+  sqlite3_stmt *stmt = pct_store_prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      set_sqlite_error (self->db, error, sql);
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  *value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+gboolean
 pct_store_step_done (PctStore      *self,
                      sqlite3_stmt  *stmt,
                      GError       **error)

@@ -96,6 +96,12 @@ sqlite3_stmt *pct_store_prepare_bulk      (PctStore           *self,
 gboolean      pct_store_exec              (PctStore           *self,
                                            const char         *sql,
                                            GError            **error);
+/* The integer in the first column of the one row sql gives (a count,
+ * EXISTS, a PRAGMA). */
+gboolean      pct_store_query_int64       (PctStore           *self,
+                                           const char         *sql,
+                                           gint64             *value,
+                                           GError            **error);
 /* Steps a statement that returns no rows, then resets it. */
 gboolean      pct_store_step_done         (PctStore           *self,
                                            sqlite3_stmt       *stmt,

@@ -661,26 +661,6 @@ set_state (PctStore    *store,
 }
 
 static gboolean
-get_pragma (PctStore    *store,
-            const char  *sql,
-            gint64      *value,
-            GError     **error)
-{
-  sqlite3_stmt *stmt = pct_store_prepare (store, sql, error);
-
-  if (stmt == NULL)
-    return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      sqlite3_reset (stmt);
-      return pct_store_set_sql_error (store, error, sql);
-    }
-  *value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
-static gboolean
 set_tuning (PctStore      *store,
             const Tuning  *tuning,
             GError       **error)
@@ -703,9 +683,9 @@ tune_for_full_sync (PctStore  *store,
 {
   const Tuning full = { -FULL_SYNC_CACHE_KIB, FULL_SYNC_AUTOCHECKPOINT, TEMP_STORE_MEMORY };
 
-  return get_pragma (store, "PRAGMA cache_size", &saved->cache_size, error) &&
-         get_pragma (store, "PRAGMA wal_autocheckpoint", &saved->autocheckpoint, error) &&
-         get_pragma (store, "PRAGMA temp_store", &saved->temp_store, error) &&
+  return pct_store_query_int64 (store, "PRAGMA cache_size", &saved->cache_size, error) &&
+         pct_store_query_int64 (store, "PRAGMA wal_autocheckpoint", &saved->autocheckpoint, error) &&
+         pct_store_query_int64 (store, "PRAGMA temp_store", &saved->temp_store, error) &&
          set_tuning (store, &full, error);
 }
 
@@ -741,21 +721,16 @@ store_has_rows (PctStore  *store,
   for (guint i = 0; i < n_entities && !*has_rows; i++)
     {
       g_autofree char *sql = NULL;
-      g_autoptr(sqlite3_stmt) stmt = NULL;
-      int rc;
+      gint64 exists = 0;
 
       if (g_str_equal (entities[i].name, "setting"))
         continue;
 
       /* Table names from the constant entity table. */
-      sql = g_strdup_printf ("SELECT 1 FROM %s LIMIT 1", entities[i].table);
-      if (sqlite3_prepare_v2 (pct_store_get_handle (store), sql, -1, &stmt, NULL) != SQLITE_OK)
-        return pct_store_set_sql_error (store, error, entities[i].table);
-      rc = sqlite3_step (stmt);
-      if (rc == SQLITE_ROW)
-        *has_rows = TRUE;
-      else if (rc != SQLITE_DONE)
-        return pct_store_set_sql_error (store, error, entities[i].table);
+      sql = g_strdup_printf ("SELECT EXISTS (SELECT 1 FROM %s)", entities[i].table);
+      if (!pct_store_query_int64 (store, sql, &exists, error))
+        return FALSE;
+      *has_rows = exists != 0;
     }
   return TRUE;
 }
@@ -938,21 +913,15 @@ has_local_rows (PctStore  *store,
                 gboolean  *has_rows,
                 GError   **error)
 {
-  sqlite3_stmt *stmt =
-    pct_store_prepare (store,
-                       "SELECT EXISTS (SELECT 1 FROM incidents WHERE id < 0) "
-                       "OR EXISTS (SELECT 1 FROM work_orders WHERE id < 0) "
-                       "OR EXISTS (SELECT 1 FROM audit_log WHERE id < 0)", error);
+  gint64 value = 0;
 
-  if (stmt == NULL)
+  if (!pct_store_query_int64 (store,
+                              "SELECT EXISTS (SELECT 1 FROM incidents WHERE id < 0) "
+                              "OR EXISTS (SELECT 1 FROM work_orders WHERE id < 0) "
+                              "OR EXISTS (SELECT 1 FROM audit_log WHERE id < 0)",
+                              &value, error))
     return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      sqlite3_reset (stmt);
-      return pct_store_set_sql_error (store, error, "local rows");
-    }
-  *has_rows = sqlite3_column_int (stmt, 0) != 0;
-  sqlite3_reset (stmt);
+  *has_rows = value != 0;
   return TRUE;
 }
 
