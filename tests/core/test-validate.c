@@ -344,6 +344,9 @@ test_id_number_date (void)
   g_autofree char *next_year = complete_id_number ("50011620270101123");
   g_autofree char *y1899 = complete_id_number ("50011618991231123");
   g_autofree char *y1900 = complete_id_number ("50011619000101123");
+  g_autoptr(GDateTime) leap_now = g_date_time_new (utc, 2024, 2, 28, 16, 30, 0);
+  g_autofree char *leap_day = complete_id_number ("50011620240229123");
+  g_autofree char *march_first = complete_id_number ("50011620240301123");
 
   g_assert_false (pct_validate_id_number (feb31, now, &error));
   g_assert_error (error, PCT_VALIDATE_ERROR, PCT_VALIDATE_ERROR_DATE);
@@ -377,6 +380,11 @@ test_id_number_date (void)
   assert_id_number_error (y1899, now, PCT_VALIDATE_ERROR_DATE);
   g_assert_true (pct_validate_id_number (y1900, now, &error));
   g_assert_no_error (error);
+
+  /* On a leap day the day before the first of March is today. */
+  g_assert_true (pct_validate_id_number (leap_day, leap_now, &error));
+  g_assert_no_error (error);
+  assert_id_number_error (march_first, leap_now, PCT_VALIDATE_ERROR_DATE);
 }
 
 static void
