@@ -33,13 +33,16 @@ struct _PctJson
   char            *texts;
 };
 
-/* Building from checked text. */
+/* Building from text. */
 typedef struct
 {
-  const char  *p;
-  const char  *end;
-  GArray      *nodes;   /* PctJsonNode; indices, as it moves when it grows */
-  char        *out;     /* where the next decoded text goes */
+  const char   *p;
+  const char   *end;
+  PctJsonNode  *nodes;
+  gsize         n_nodes;
+  gsize         n_allocated;
+  char         *out;         /* where the next decoded text goes */
+  guint         max_depth;
 } TextBuilder;
 
 /* Copying a json-glib tree. */
@@ -103,9 +106,14 @@ has_doubled_member (const PctJsonNode *object)
 
 /* Text ------------------------------------------------------------------- */
 
-static guint build_value (TextBuilder *builder,
-                          const char  *name,
-                          guint32      name_len);
+/* One walk of the text checks it and builds the nodes: a page of the
+ * changes feed is megabytes, and every further pass over it (a separate
+ * UTF-8 check, a separate syntax check) cost as much as the building. */
+
+static gboolean build_value (TextBuilder *builder,
+                             const char  *name,
+                             guint32      name_len,
+                             guint        depth);
 
 static void
 skip_space (TextBuilder *builder)
@@ -116,14 +124,87 @@ skip_space (TextBuilder *builder)
     builder->p++;
 }
 
-static guint
-hex4 (const char *p)
+static gboolean
+read_hex4 (const char *p,
+           const char *end,
+           guint      *value)
 {
-  guint value = 0;
-
+  *value = 0;
+  if (end - p < 4)
+    return FALSE;
   for (guint i = 0; i < 4; i++)
-    value = value * 16 + (guint) g_ascii_xdigit_value (p[i]);
-  return value;
+    {
+      int digit = g_ascii_xdigit_value (p[i]);
+
+      if (digit < 0)
+        return FALSE;
+      *value = *value * 16 + (guint) digit;
+    }
+  return TRUE;
+}
+
+/* The length of the well-formed UTF-8 sequence (RFC 3629) that starts
+ * at p with a byte of 0x80 or more, or 0: no overlong forms, surrogates
+ * or code points past U+10FFFF. */
+static guint
+utf8_sequence_length (const guchar *p,
+                      const guchar *end)
+{
+  gsize left = (gsize) (end - p);
+  guchar lead = p[0];
+  guchar low = 0x80;
+  guchar high = 0xBF;
+  guint length;
+
+  if (lead >= 0xC2 && lead <= 0xDF)
+    length = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF)
+    {
+      length = 3;
+      low = lead == 0xE0 ? 0xA0 : 0x80;
+      high = lead == 0xED ? 0x9F : 0xBF;
+    }
+  else if (lead >= 0xF0 && lead <= 0xF4)
+    {
+      length = 4;
+      low = lead == 0xF0 ? 0x90 : 0x80;
+      high = lead == 0xF4 ? 0x8F : 0xBF;
+    }
+  else
+    return 0;
+
+  if (left < length || p[1] < low || p[1] > high)
+    return 0;
+  for (guint i = 2; i < length; i++)
+    {
+      if ((p[i] & 0xC0) != 0x80)
+        return 0;
+    }
+  return length;
+}
+
+/* Decodes the \u escape at p, with the low half of a surrogate pair
+ * after it, into code; the number of bytes read, or 0. */
+static guint
+read_unicode_escape (const char *p,
+                     const char *end,
+                     gunichar   *code)
+{
+  guint high;
+  guint low;
+
+  if (!read_hex4 (p + 2, end, &high) || high == 0 || (high >= 0xDC00 && high <= 0xDFFF))
+    return 0;
+  if (high < 0xD800 || high > 0xDBFF)
+    {
+      *code = high;
+      return 6;
+    }
+  if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || !read_hex4 (p + 8, end, &low) ||
+      low < 0xDC00 || low > 0xDFFF)
+    return 0;
+  *code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+  return 12;
 }
 
 /* Decodes the string at builder->p into the texts: never longer than the
@@ -134,52 +215,61 @@ build_string (TextBuilder  *builder,
               const char  **str,
               gsize        *len)
 {
-  const char *p = builder->p + 1;
+  const guchar *p = (const guchar *) builder->p + 1;
+  const guchar *end = (const guchar *) builder->end;
   char *start = builder->out;
   char *out = start;
 
   for (;;)
     {
-      const char *run = p;
+      const guchar *run = p;
       gunichar code;
+      guint used;
 
-      while (p < builder->end && *p != '"' && *p != '\\')
-        p++;
+      for (;;)
+        {
+          while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+            p++;
+          if (p >= end || *p < 0x80)
+            break;
+          used = utf8_sequence_length (p, end);
+          if (used == 0)
+            return FALSE;
+          p += used;
+        }
       memcpy (out, run, (gsize) (p - run));
       out += p - run;
-      if (p >= builder->end)
+
+      /* The end, or a control character, which must be escaped. */
+      if (p >= end || (*p != '"' && *p != '\\'))
         return FALSE;
       if (*p == '"')
         break;
 
-      if (builder->end - p < 2)
+      if (end - p < 2)
         return FALSE;
       switch (p[1])
         {
+        case '"':
+        case '\\':
+        case '/':
+          *out++ = (char) p[1];
+          p += 2;
+          break;
         case 'b': *out++ = '\b'; p += 2; break;
         case 'f': *out++ = '\f'; p += 2; break;
         case 'n': *out++ = '\n'; p += 2; break;
         case 'r': *out++ = '\r'; p += 2; break;
         case 't': *out++ = '\t'; p += 2; break;
         case 'u':
-          if (builder->end - p < 6)
+          used = read_unicode_escape ((const char *) p, (const char *) end, &code);
+          if (used == 0)
             return FALSE;
-          code = hex4 (p + 2);
-          p += 6;
-          if (code >= 0xD800 && code <= 0xDBFF)
-            {
-              if (builder->end - p < 6)
-                return FALSE;
-              code = 0x10000 + ((code - 0xD800) << 10) + (hex4 (p + 2) - 0xDC00);
-              p += 6;
-            }
           out += g_unichar_to_utf8 (code, out);
+          p += used;
           break;
         default:
-          /* '"', '\\' and '/' stand for themselves. */
-          *out++ = p[1];
-          p += 2;
-          break;
+          return FALSE;
         }
     }
 
@@ -187,7 +277,7 @@ build_string (TextBuilder  *builder,
   *str = start;
   *len = (gsize) (out - start - 1);
   builder->out = out;
-  builder->p = p + 1;
+  builder->p = (const char *) p + 1;
   return TRUE;
 }
 
@@ -197,56 +287,94 @@ add_node (TextBuilder *builder,
           const char  *name,
           guint32      name_len)
 {
-  guint index = builder->nodes->len;
-  PctJsonNode *node;
+  if (builder->n_nodes == builder->n_allocated)
+    {
+      builder->n_allocated *= 2;
+      builder->nodes = g_renew (PctJsonNode, builder->nodes, builder->n_allocated);
+    }
 
-  g_array_set_size (builder->nodes, index + 1);
-  node = &g_array_index (builder->nodes, PctJsonNode, index);
-  node->type = type;
-  node->size = 1;
-  node->name = name;
-  node->name_len = name_len;
-  return index;
+  builder->nodes[builder->n_nodes] = (PctJsonNode) {
+    .type = type,
+    .size = 1,
+    .name = name,
+    .name_len = name_len,
+  };
+  return (guint) builder->n_nodes++;
 }
 
-static PctJsonNode *
-node_at (TextBuilder *builder,
-         guint        index)
-{
-  return &g_array_index (builder->nodes, PctJsonNode, index);
-}
-
-/* Integers the checker let pass fit in 64 bits. */
 static void
+skip_digits (const char **p,
+             const char  *end)
+{
+  while (*p < end && g_ascii_isdigit (**p))
+    (*p)++;
+}
+
+/* A number as RFC 8259 writes it; one without fraction or exponent must
+ * fit in 64 bits. */
+static gboolean
 build_number (TextBuilder *builder,
               PctJsonNode *node)
 {
   const char *start = builder->p;
   const char *p = start;
+  const char *end = builder->end;
+  gboolean negative = FALSE;
   gboolean integral = TRUE;
+  gboolean overflow = FALSE;
+  guint64 value = 0;
   char buf[G_ASCII_DTOSTR_BUF_SIZE * 2];
   gsize len;
 
-  while (p < builder->end &&
-         (g_ascii_isdigit (*p) || *p == '-' || *p == '+' || *p == '.' || *p == 'e' ||
-          *p == 'E'))
+  if (*p == '-')
     {
-      if (*p == '.' || *p == 'e' || *p == 'E')
-        integral = FALSE;
+      negative = TRUE;
       p++;
+    }
+  if (p < end && *p == '0')
+    p++;
+  else if (p < end && *p >= '1' && *p <= '9')
+    {
+      for (; p < end && g_ascii_isdigit (*p); p++)
+        {
+          guint digit = (guint) (*p - '0');
+
+          if (value > (G_MAXUINT64 - digit) / 10)
+            overflow = TRUE;
+          else
+            value = value * 10 + digit;
+        }
+    }
+  else
+    return FALSE;
+
+  if (p < end && *p == '.')
+    {
+      integral = FALSE;
+      p++;
+      if (p >= end || !g_ascii_isdigit (*p))
+        return FALSE;
+      skip_digits (&p, end);
+    }
+  if (p < end && (*p == 'e' || *p == 'E'))
+    {
+      integral = FALSE;
+      p++;
+      if (p < end && (*p == '+' || *p == '-'))
+        p++;
+      if (p >= end || !g_ascii_isdigit (*p))
+        return FALSE;
+      skip_digits (&p, end);
     }
   builder->p = p;
 
   if (integral)
     {
-      gboolean negative = *start == '-';
-      guint64 value = 0;
-
-      for (const char *d = start + negative; d < p; d++)
-        value = value * 10 + (guint64) (*d - '0');
+      if (overflow || value > (guint64) G_MAXINT64 + (negative ? 1 : 0))
+        return FALSE;
       node->type = PCT_JSON_INTEGER;
       node->v.integer = negative ? (gint64) (~value + 1) : (gint64) value;
-      return;
+      return TRUE;
     }
 
   node->type = PCT_JSON_DOUBLE;
@@ -263,6 +391,7 @@ build_number (TextBuilder *builder,
 
       node->v.number = g_ascii_strtod (text, NULL);
     }
+  return TRUE;
 }
 
 static gboolean
@@ -277,11 +406,12 @@ build_literal (TextBuilder *builder,
   return TRUE;
 }
 
-/* After the opening bracket: the members or elements up to the closing
- * one. */
+/* After the opening bracket of the container node index, which lies
+ * depth containers deep: its members or elements up to the closing one. */
 static gboolean
 build_children (TextBuilder *builder,
                 guint        index,
+                guint        depth,
                 gboolean     object,
                 char         close)
 {
@@ -310,7 +440,7 @@ build_children (TextBuilder *builder,
             return FALSE;
           builder->p++;
         }
-      if (build_value (builder, name, (guint32) name_len) == G_MAXUINT)
+      if (!build_value (builder, name, (guint32) name_len, depth))
         return FALSE;
       n++;
 
@@ -320,7 +450,7 @@ build_children (TextBuilder *builder,
       if (*builder->p == close)
         {
           builder->p++;
-          node_at (builder, index)->n_children = n;
+          builder->nodes[index].n_children = n;
           return TRUE;
         }
       if (*builder->p != ',')
@@ -329,21 +459,22 @@ build_children (TextBuilder *builder,
     }
 }
 
-/* The index of the node built, or G_MAXUINT. */
-static guint
+/* A value inside depth containers. */
+static gboolean
 build_value (TextBuilder *builder,
              const char  *name,
-             guint32      name_len)
+             guint32      name_len,
+             guint        depth)
 {
   guint index;
   PctJsonNode *node;
 
   skip_space (builder);
   if (builder->p >= builder->end)
-    return G_MAXUINT;
+    return FALSE;
 
   index = add_node (builder, PCT_JSON_NULL, name, name_len);
-  node = node_at (builder, index);
+  node = &builder->nodes[index];
   switch (*builder->p)
     {
     case '{':
@@ -351,63 +482,66 @@ build_value (TextBuilder *builder,
       {
         gboolean object = *builder->p == '{';
 
+        if (depth == builder->max_depth)
+          return FALSE;
         node->type = object ? PCT_JSON_OBJECT : PCT_JSON_ARRAY;
         builder->p++;
-        if (!build_children (builder, index, object, object ? '}' : ']'))
-          return G_MAXUINT;
-        node = node_at (builder, index);
-        node->size = builder->nodes->len - index;
-        if (object && has_doubled_member (node))
-          return G_MAXUINT;
+        if (!build_children (builder, index, depth + 1, object, object ? '}' : ']'))
+          return FALSE;
+        node = &builder->nodes[index];
+        node->size = (guint32) (builder->n_nodes - index);
+        return !object || !has_doubled_member (node);
       }
-      break;
     case '"':
       node->type = PCT_JSON_STRING;
-      if (!build_string (builder, &node->v.string.str, &node->v.string.len))
-        return G_MAXUINT;
-      break;
+      return build_string (builder, &node->v.string.str, &node->v.string.len);
     case 't':
     case 'f':
       node->type = PCT_JSON_BOOLEAN;
       node->v.boolean = *builder->p == 't';
-      if (!build_literal (builder, node->v.boolean ? "true" : "false"))
-        return G_MAXUINT;
-      break;
+      return build_literal (builder, node->v.boolean ? "true" : "false");
     case 'n':
-      if (!build_literal (builder, "null"))
-        return G_MAXUINT;
-      break;
+      return build_literal (builder, "null");
     default:
       if (*builder->p != '-' && !g_ascii_isdigit (*builder->p))
-        return G_MAXUINT;
-      build_number (builder, node);
-      break;
+        return FALSE;
+      return build_number (builder, node);
     }
-  return index;
 }
 
 PctJson *
 pct_json_new_from_text (const char *text,
-                        gsize       length)
+                        gsize       length,
+                        guint       max_depth)
 {
-  g_autofree char *texts = g_malloc (length + 1);
-  g_autoptr(GArray) nodes = NULL;
+  g_autofree char *texts = NULL;
   TextBuilder builder;
-  guint n_nodes;
 
-  /* Records of the feed hold about one value in every 16 to 20 bytes. */
-  nodes = g_array_sized_new (FALSE, TRUE, sizeof (PctJsonNode), (guint) (length / 16) + 1);
-  builder = (TextBuilder) { text, text + length, nodes, texts };
-  if (build_value (&builder, NULL, 0) == G_MAXUINT)
+  g_return_val_if_fail (text != NULL || length == 0, NULL);
+
+  if (length > G_MAXUINT32)
     return NULL;
-  skip_space (&builder);
-  if (builder.p != builder.end)
-    return NULL;
+
+  texts = g_malloc (length + 1);
+  builder = (TextBuilder) {
+    .p = text,
+    .end = text + length,
+    /* Records of the feed hold about one value in every 16 to 20 bytes. */
+    .n_allocated = length / 16 + 16,
+    .out = texts,
+    .max_depth = max_depth,
+  };
+  builder.nodes = g_new (PctJsonNode, builder.n_allocated);
+
+  if (!build_value (&builder, NULL, 0, 0) || (skip_space (&builder), builder.p != builder.end))
+    {
+      g_free (builder.nodes);
+      return NULL;
+    }
 
   /* The array grew by doubling: what it holds is what stays. */
-  n_nodes = nodes->len;
-  return json_new (g_renew (PctJsonNode, g_array_free (g_steal_pointer (&nodes), FALSE), n_nodes),
-                   n_nodes, g_steal_pointer (&texts));
+  return json_new (g_renew (PctJsonNode, builder.nodes, builder.n_nodes),
+                   (guint) builder.n_nodes, g_steal_pointer (&texts));
 }
 
 /* json-glib ----------------------------------------------------------------- */

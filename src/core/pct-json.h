@@ -48,11 +48,14 @@ struct _PctJsonNode
   } v;
 };
 
-/* Builds the document of text, which must have passed
- * pct_record_check_json() (so is strict JSON of bounded depth); NULL when
- * an object names a member twice. */
+/* Builds the document of text when it is strict JSON (RFC 8259) in
+ * well-formed UTF-8, without NUL characters or unpaired surrogate
+ * escapes, with containers nested at most max_depth deep, integers that
+ * fit in 64 bits and no object naming a member twice; NULL otherwise.
+ * It accepts what pct_record_check_json() does, which says why not. */
 PctJson            *pct_json_new_from_text   (const char         *text,
-                                              gsize               length);
+                                              gsize               length,
+                                              guint               max_depth);
 /* The same document for a json-glib tree, whose texts are copied. */
 PctJson            *pct_json_new_from_node   (JsonNode           *node);
 PctJson            *pct_json_ref             (PctJson            *json);

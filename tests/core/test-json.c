@@ -112,7 +112,7 @@ test_like_json_glib (void)
       g_assert_true (json_parser_load_from_data (parser, documents[i], (gssize) length, &error));
       g_assert_no_error (error);
 
-      json = pct_json_new_from_text (documents[i], length);
+      json = pct_json_new_from_text (documents[i], length, PCT_RECORD_MAX_DEPTH);
       g_assert_nonnull (json);
       assert_same (pct_json_get_root (json), json_parser_get_root (parser));
       g_assert_cmpuint (pct_json_get_root (json)->size, ==,
@@ -140,7 +140,7 @@ test_doubled_members (void)
   for (guint i = 0; i < G_N_ELEMENTS (doubled); i++)
     {
       g_assert_true (pct_record_check_json (doubled[i], strlen (doubled[i]), NULL, NULL));
-      g_assert_null (pct_json_new_from_text (doubled[i], strlen (doubled[i])));
+      g_assert_null (pct_json_new_from_text (doubled[i], strlen (doubled[i]), PCT_RECORD_MAX_DEPTH));
     }
 
   /* Past the members compared pairwise, a hash table finds them. */
@@ -150,12 +150,133 @@ test_doubled_members (void)
   g_string_append (many, "}");
   g_string_append (many_doubled, ",\"m17\":0}");
 
-  json = pct_json_new_from_text (many->str, many->len);
+  json = pct_json_new_from_text (many->str, many->len, PCT_RECORD_MAX_DEPTH);
   g_assert_nonnull (json);
   g_assert_cmpuint (pct_json_get_root (json)->n_children, ==, 40);
   g_assert_cmpint (pct_json_object_get_member (pct_json_get_root (json), "m39")->v.integer, ==,
                    39);
-  g_assert_null (pct_json_new_from_text (many_doubled->str, many_doubled->len));
+  g_assert_null (pct_json_new_from_text (many_doubled->str, many_doubled->len,
+                                          PCT_RECORD_MAX_DEPTH));
+}
+
+/* What the separate checks say of text: well-formed UTF-8 and strict
+ * JSON of bounded depth. */
+static gboolean
+passes_checks (const char *text,
+               gsize       length)
+{
+  return g_utf8_validate_len (text, length, NULL) &&
+         pct_record_check_json (text, length, NULL, NULL);
+}
+
+static void
+assert_refused (const char *text,
+                gsize       length)
+{
+  g_autoptr(PctJson) json = pct_json_new_from_text (text, length, PCT_RECORD_MAX_DEPTH);
+  g_autofree char *copy = g_strndup (text, length);
+  g_autofree char *shown = g_strescape (copy, NULL);
+
+  g_test_message ("refused: %s", shown);
+  g_assert_null (json);
+  g_assert_false (passes_checks (text, length));
+}
+
+/* The builder checks as it goes: everything the separate checks refuse,
+ * it refuses. */
+static void
+test_strict (void)
+{
+  static const char * const refused[] = {
+    "", " ", "{", "}", "[1,]", "[,1]", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{a:1}",
+    "{'a':1}", "[01]", "[1.]", "[.5]", "[1e]", "[1e+]", "[-]", "[+1]", "[0x10]",
+    "[9223372036854775808]", "[-9223372036854775809]", "[123456789012345678901]",
+    "[tru]", "[nul]", "[True]", "[1] [2]", "[\"a\\x\"]", "[\"\\u12\"]", "[\"\\u0000\"]",
+    "[\"\\udc00\"]", "[\"\\ud800\"]", "[\"\\ud800\\u0041\"]", "[\"a\tb\"]", "[\"a\nb\"]",
+    "[\"open]", "[\"\\\"]", "\"\\",
+    /* Ill-formed UTF-8: a lone continuation byte, a cut sequence, overlong
+     * forms, an encoded surrogate, past U+10FFFF. */
+    "[\"\x80\"]", "[\"\xe4\xb8\"]", "[\"\xc0\xaf\"]", "[\"\xe0\x80\xaf\"]", "[\"\xed\xa0\x80\"]",
+    "[\"\xf4\x90\x80\x80\"]", "[\"\xff\"]", "[\xe4\xb8\xad]",
+  };
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autoptr(PctJson) json = NULL;
+  static const char nul_inside[] = "[\"a\0b\"]";
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    assert_refused (refused[i], strlen (refused[i]));
+  assert_refused (nul_inside, sizeof nul_inside - 1);
+
+  /* As deep as allowed, then one deeper. */
+  for (guint i = 0; i < PCT_RECORD_MAX_DEPTH; i++)
+    g_string_insert (deep, 0, "[");
+  for (guint i = 0; i < PCT_RECORD_MAX_DEPTH; i++)
+    g_string_append (deep, "]");
+  json = pct_json_new_from_text (deep->str, deep->len, PCT_RECORD_MAX_DEPTH);
+  g_assert_nonnull (json);
+  g_assert_true (passes_checks (deep->str, deep->len));
+  g_string_prepend (deep, "[");
+  g_string_append (deep, "]");
+  assert_refused (deep->str, deep->len);
+}
+
+/* Seeded damage to a page-like document: the builder accepts exactly what
+ * the separate checks accept. Member names differ in length, so that no
+ * one change makes two of them the same. */
+static void
+test_strict_like_checks (void)
+{
+  static const char original[] =
+    "{\"cursor\":\"c-42\",\"has_more\":true,\"records\":[{\"entity\":\"person\",\"id\":17,"
+    "\"data\":{\"name\":\"张伟\",\"note\":\"\\u4e2d\\ud83d\\ude00 \\\"q\\\" \\/\\t\","
+    "\"lon\":106.2567,\"lat\":-29.25e-1,\"n\":[0,-0,12,null,false]}}]}";
+  static const char replacements[] = "\"\\{}[],:0-.eEu\x80\xbf\xc3\xe4\xed\xf0\xf4\xff \t\n";
+  g_autoptr(GRand) rand = g_rand_new_with_seed (1122);
+  guint accepted = 0;
+
+  g_assert_true (passes_checks (original, sizeof original - 1));
+
+  for (guint round = 0; round < 20000; round++)
+    {
+      g_autofree char *text = g_memdup2 (original, sizeof original);
+      gsize length = sizeof original - 1;
+      guint n_changes = (guint) g_rand_int_range (rand, 1, 4);
+      g_autoptr(PctJson) json = NULL;
+      gboolean expected;
+
+      for (guint c = 0; c < n_changes; c++)
+        {
+          gsize at = (gsize) g_rand_int_range (rand, 0, (gint32) length);
+
+          switch (g_rand_int_range (rand, 0, 3))
+            {
+            case 0:   /* a byte replaced */
+              text[at] = replacements[g_rand_int_range (rand, 0, sizeof replacements - 1)];
+              break;
+            case 1:   /* a byte removed */
+              memmove (text + at, text + at + 1, length - at);
+              length--;
+              break;
+            default:  /* cut short */
+              length = at;
+              break;
+            }
+          if (length == 0)
+            break;
+        }
+
+      expected = passes_checks (text, length);
+      json = pct_json_new_from_text (text, length, PCT_RECORD_MAX_DEPTH);
+      if ((json != NULL) != expected)
+        g_error ("round %u: the builder %s %.*s", round, json ? "accepts" : "refuses",
+                 (int) length, text);
+      accepted += expected;
+    }
+
+  /* The damage both spoils and spares. */
+  g_test_message ("%u of 20000 damaged documents still strict JSON", accepted);
+  g_assert_cmpuint (accepted, >, 100);
+  g_assert_cmpuint (accepted, <, 19900);
 }
 
 /* pct_record_parse_json() refuses what pct_record_parse() refuses, in the
@@ -201,6 +322,8 @@ main (int   argc,
   g_test_add_func ("/json/like-json-glib", test_like_json_glib);
   g_test_add_func ("/json/doubled-members", test_doubled_members);
   g_test_add_func ("/json/record-parse", test_record_parse);
+  g_test_add_func ("/json/strict", test_strict);
+  g_test_add_func ("/json/strict-like-checks", test_strict_like_checks);
 
   return g_test_run ();
 }
