@@ -28,6 +28,8 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "pct-json.h"
+#include "pct-record.h"
 #include "pct-sync-private.h"
 #include "pct-tls.h"
 
@@ -290,29 +292,34 @@ socket_message_cb (SoupWebsocketConnection *socket,
                    gpointer                 user_data)
 {
   PctSyncLive *live = user_data;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(PctJson) json = NULL;
   gsize size;
   const char *text = g_bytes_get_data (message, &size);
-  JsonNode *root;
-  JsonNode *kind;
+  const PctJsonNode *root;
+  const PctJsonNode *kind;
 
   live->last_heard = g_get_monotonic_time ();
 
-  if (type != SOUP_WEBSOCKET_DATA_TEXT || text == NULL ||
-      !json_parser_load_from_data (parser, text, (gssize) size, NULL))
+  if (type != SOUP_WEBSOCKET_DATA_TEXT || text == NULL)
     return;
 
-  root = json_parser_get_root (parser);
-  kind = root != NULL && JSON_NODE_HOLDS_OBJECT (root)
-    ? json_object_get_member (json_node_get_object (root), "type") : NULL;
-  if (kind == NULL || !JSON_NODE_HOLDS_VALUE (kind) ||
-      json_node_get_value_type (kind) != G_TYPE_STRING)
+  /* Read as strictly as a page, and never deeper than a page may nest: a
+   * message of a hundred thousand brackets must not take the stack. */
+  json = pct_json_new_from_text (text, size, PCT_RECORD_MAX_DEPTH);
+  if (json == NULL)
+    {
+      g_debug ("A live message that is not strict JSON was ignored");
+      return;
+    }
+
+  root = pct_json_get_root (json);
+  kind = root->type == PCT_JSON_OBJECT ? pct_json_object_get_member (root, "type") : NULL;
+  if (!pct_json_node_holds (kind, PCT_JSON_STRING))
     return;
 
   /* Both say the feed may have moved past the stored cursor. Messages of
    * other types are for later versions of the API. */
-  if (g_str_equal (json_node_get_string (kind), "hello") ||
-      g_str_equal (json_node_get_string (kind), "changes"))
+  if (g_str_equal (kind->v.string.str, "hello") || g_str_equal (kind->v.string.str, "changes"))
     request_run (live);
 }
 

@@ -971,6 +971,53 @@ fault_server_append_record (FaultServer *server,
   g_mutex_unlock (&server->mutex);
 }
 
+typedef struct
+{
+  FaultServer *server;
+  GBytes      *message;
+  guint        n_sent;
+  gboolean     done;
+} SendLive;
+
+static gboolean
+send_live_cb (gpointer user_data)
+{
+  SendLive *send = user_data;
+  FaultServer *server = send->server;
+
+  for (guint i = 0; i < server->sockets->len; i++)
+    {
+      SoupWebsocketConnection *socket = g_ptr_array_index (server->sockets, i);
+
+      if (soup_websocket_connection_get_state (socket) != SOUP_WEBSOCKET_STATE_OPEN)
+        continue;
+      soup_websocket_connection_send_message (socket, SOUP_WEBSOCKET_DATA_TEXT, send->message);
+      send->n_sent++;
+    }
+
+  g_mutex_lock (&server->mutex);
+  send->done = TRUE;
+  g_cond_broadcast (&server->cond);
+  g_mutex_unlock (&server->mutex);
+  return G_SOURCE_REMOVE;
+}
+
+guint
+fault_server_send_live (FaultServer *server,
+                        const char  *message,
+                        gsize        length)
+{
+  SendLive send = { server, g_bytes_new (message, length), 0, FALSE };
+
+  g_main_context_invoke (server->context, send_live_cb, &send);
+  g_mutex_lock (&server->mutex);
+  while (!send.done)
+    g_cond_wait (&server->cond, &server->mutex);
+  g_mutex_unlock (&server->mutex);
+  g_bytes_unref (send.message);
+  return send.n_sent;
+}
+
 void
 fault_server_truncate_feed (FaultServer *server,
                             guint        n_records)

@@ -82,6 +82,11 @@ guint        fault_server_count_refreshes (FaultServer      *server);
  * its next use. */
 void         fault_server_expire_token   (FaultServer       *server,
                                           const char        *code);
+/* Sends message as it is, in a text frame, to every open live
+ * WebSocket; returns to how many. */
+guint        fault_server_send_live      (FaultServer       *server,
+                                          const char        *message,
+                                          gsize              length);
 /* Answers the WebSocket upgrade with 404, as a proxy in the way would. */
 void         fault_server_refuse_live    (FaultServer       *server,
                                           gboolean           refuse);

@@ -929,6 +929,47 @@ test_live (Fixture       *fixture,
   assert_integrity (fixture);
 }
 
+/* Messages on the live socket that are not what the API sends are
+ * ignored: the client neither stops nor goes off line. */
+static void
+test_live_bad_messages (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  static const char * const bad[] = {
+    "{\"type\":",
+    "[\"changes\"]",
+    "{\"type\":7}",
+    "{\"type\":\"changes\",\"type\":\"hello\"}",
+    "{\"type\":\"\\ud800\"}",
+    "{\"type\":\"changes\"} trailing",
+  };
+  LiveWait wait = { fixture, N_RECORDS };
+  g_autoptr(GString) deep = g_string_new (NULL);
+
+  pct_sync_start (fixture->sync);
+  g_assert_true (sync_test_wait_for (has_departments, &wait, 20));
+
+  /* Nested far deeper than any parser that recurses could follow. */
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  g_assert_cmpuint (fault_server_send_live (fixture->server, deep->str, deep->len), ==, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    g_assert_cmpuint (fault_server_send_live (fixture->server, bad[i], strlen (bad[i])), ==, 1);
+
+  /* Then a real change, on the same socket after them. */
+  fault_server_append_record (fixture->server,
+                              "{\"entity\":\"department\",\"id\":300,"
+                              "\"data\":{\"code\":\"D0300\",\"name\":\"丙\"}}");
+  wait.departments = N_RECORDS + 1;
+  g_assert_true (sync_test_wait_for (has_departments, &wait, 20));
+  g_assert_cmpuint (fault_server_count_requests (fixture->server, "live"), ==, 1);
+
+  pct_sync_stop (fixture->sync);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  assert_integrity (fixture);
+}
+
 static void
 test_live_retries (Fixture       *fixture,
                    gconstpointer  data)
@@ -1017,6 +1058,8 @@ main (int   argc,
               test_live, fixture_tear_down);
   g_test_add ("/sync/live/long-polling", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
               test_live, fixture_tear_down);
+  g_test_add ("/sync/live/bad-messages", Fixture, NULL, fixture_set_up, test_live_bad_messages,
+              fixture_tear_down);
   g_test_add ("/sync/live/retries", Fixture, NULL, fixture_set_up, test_live_retries,
               fixture_tear_down);
 
