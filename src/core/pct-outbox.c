@@ -542,6 +542,71 @@ pct_outbox_add (PctStore     *store,
   return TRUE;
 }
 
+/* Marks the problems id names (all when id is 0) dismissed now; how many
+ * in n_dismissed. */
+static gboolean
+dismiss (PctStore  *store,
+         gint64     id,
+         guint     *n_dismissed,
+         GError   **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = pct_store_prepare (store,
+                            "UPDATE outbox SET dismissed_at = ?1 "
+                            "WHERE state IN ('conflict', 'rejected') AND dismissed_at IS NULL "
+                            "  AND (?2 = 0 OR id = ?2)",
+                            error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
+  sqlite3_bind_int64 (stmt, 2, id);
+  if (!pct_store_step_done (store, stmt, error))
+    return FALSE;
+  *n_dismissed = (guint) sqlite3_changes (pct_store_get_handle (store));
+  return TRUE;
+}
+
+gboolean
+pct_outbox_dismiss (PctStore  *store,
+                    gint64     outbox_id,
+                    GError   **error)
+{
+  guint n_dismissed = 0;
+
+  g_return_val_if_fail (PCT_IS_STORE (store), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* Not 0, which would be every row. */
+  if (outbox_id > 0 && !dismiss (store, outbox_id, &n_dismissed, error))
+    return FALSE;
+  if (n_dismissed == 0)
+    {
+      g_set_error (error, PCT_STORE_ERROR, PCT_STORE_ERROR_NOT_FOUND,
+                   _("No change the hub did not take is numbered %" PRId64
+                     " in the outbox, or it was dismissed already"), outbox_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+pct_outbox_dismiss_all (PctStore  *store,
+                        guint     *n_dismissed,
+                        GError   **error)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (PCT_IS_STORE (store), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!dismiss (store, 0, &n, error))
+    return FALSE;
+  if (n_dismissed != NULL)
+    *n_dismissed = n;
+  return TRUE;
+}
+
 gint64
 pct_store_next_local_id (PctStore    *store,
                          const char  *table,

@@ -72,6 +72,20 @@ gboolean  pct_outbox_rekey_by_uuid (PctStore     *store,
                                     gboolean     *rekeyed,
                                     GError      **error);
 
+/* Takes the outbox row outbox_id, which the hub answered with a conflict
+ * or a refusal, out of the list of changes the user is shown; the row
+ * itself stays. PCT_STORE_ERROR_NOT_FOUND when there is no such row, or
+ * it is not one of those, or it is already dismissed. */
+gboolean  pct_outbox_dismiss       (PctStore     *store,
+                                    gint64        outbox_id,
+                                    GError      **error);
+
+/* The same for every such row not dismissed yet; how many in n_dismissed,
+ * which may be NULL. */
+gboolean  pct_outbox_dismiss_all   (PctStore     *store,
+                                    guint        *n_dismissed,
+                                    GError      **error);
+
 /* Writes a row of the audit log (a new UUID, now, the actor, what was done
  * to which field of which record and why) and its outbox mutation (entity
  * "audit", op "create", the row's local key) in one transaction. actor,

@@ -1294,8 +1294,8 @@ syntax_error (GError    **error,
               const char *what)
 {
   g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
-               _("Not valid JSON at byte %" G_GSIZE_FORMAT ": %s"),
-               (gsize) (at - text) + 1, what);
+               _("Not valid JSON at byte %" PRIu64 ": %s"),
+               (guint64) (at - text) + 1, what);
   return FALSE;
 }
 
@@ -1645,16 +1645,16 @@ check_record_text (const char  *text,
   if (bad != NULL)
     {
       g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
-                   _("The record holds a NUL byte at byte %" G_GSIZE_FORMAT),
-                   (gsize) (bad - text) + 1);
+                   _("The record holds a NUL byte at byte %" PRIu64),
+                   (guint64) (bad - text) + 1);
       return FALSE;
     }
 
   if (!g_utf8_validate_len (text, length, &bad))
     {
       g_set_error (error, PCT_RECORD_ERROR, PCT_RECORD_ERROR_SYNTAX,
-                   _("The record is not valid UTF-8 at byte %" G_GSIZE_FORMAT),
-                   (gsize) (bad - text) + 1);
+                   _("The record is not valid UTF-8 at byte %" PRIu64),
+                   (guint64) (bad - text) + 1);
       return FALSE;
     }
 

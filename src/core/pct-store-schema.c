@@ -542,12 +542,18 @@ static const char migration_5[] =
             "status = ''installed'' OR status = ''cancelled''")
   "PRAGMA writable_schema = RESET;\n";
 
+/* Version 6: a change the hub did not take stays in the outbox for good,
+ * but the user who has seen it can put it out of the list. */
+static const char migration_6[] =
+  "ALTER TABLE outbox ADD COLUMN dismissed_at INTEGER;\n";
+
 const char * const _pct_store_migrations[] = {
   migration_1,
   migration_2,
   migration_3,
   migration_4,
   migration_5,
+  migration_6,
 };
 
 const guint _pct_store_n_migrations = G_N_ELEMENTS (_pct_store_migrations);

@@ -14,7 +14,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes; older files are migrated on open. */
-#define PCT_STORE_SCHEMA_VERSION 5
+#define PCT_STORE_SCHEMA_VERSION 6
 
 #define PCT_STORE_ERROR (pct_store_error_quark ())
 

@@ -680,6 +680,53 @@ test_audit_invalid (void)
   g_assert_cmpint (count_outbox (store), ==, 0);
 }
 
+/* Problems the user has seen leave the list; the rows stay, and nothing
+ * but a conflict or a refusal can be dismissed, nor one twice. */
+static void
+test_dismiss (void)
+{
+  g_autoptr(PctStore) store = new_store ();
+  g_autoptr(GError) error = NULL;
+  const char *states[] = { "pending", "sent", "applied", "conflict", "rejected", "conflict" };
+  guint n = 99;
+
+  for (guint i = 0; i < G_N_ELEMENTS (states); i++)
+    {
+      g_autofree char *sql =
+        g_strdup_printf ("INSERT INTO outbox (id, uuid, entity, op, payload, created_at, state) "
+                         "VALUES (%u, 'u%u', 'incident', 'update', '{}', 1, '%s')",
+                         i + 1, i + 1, states[i]);
+
+      exec (store, sql);
+    }
+
+  for (gint64 id = 1; id <= 3; id++)
+    {
+      g_assert_false (pct_outbox_dismiss (store, id, &error));
+      g_assert_error (error, PCT_STORE_ERROR, PCT_STORE_ERROR_NOT_FOUND);
+      g_clear_error (&error);
+    }
+  g_assert_false (pct_outbox_dismiss (store, 0, &error));
+  g_assert_error (error, PCT_STORE_ERROR, PCT_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (pct_outbox_dismiss (store, 4, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (store, "SELECT dismissed_at > 0 FROM outbox WHERE id = 4", 0), ==, 1);
+  g_assert_false (pct_outbox_dismiss (store, 4, &error));
+  g_assert_error (error, PCT_STORE_ERROR, PCT_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (pct_outbox_dismiss_all (store, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpint (query_int (store, "SELECT count(*) FROM outbox WHERE dismissed_at IS NOT NULL",
+                              0), ==, 3);
+  g_assert_cmpint (count_outbox (store), ==, G_N_ELEMENTS (states));
+  g_assert_true (pct_outbox_dismiss_all (store, &n, &error));
+  g_assert_cmpuint (n, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -696,6 +743,7 @@ main (int   argc,
   g_test_add_func ("/outbox/rekey-invalid", test_rekey_invalid);
   g_test_add_func ("/outbox/audit", test_audit);
   g_test_add_func ("/outbox/audit-invalid", test_audit_invalid);
+  g_test_add_func ("/outbox/dismiss", test_dismiss);
 
   return g_test_run ();
 }

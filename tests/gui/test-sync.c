@@ -7,8 +7,9 @@
  * app started as `precinct --server URL --ca-file CA --user NAME`: the
  * empty local store fills from the hub, the header bar says the link is
  * up, an incident reported to the hub by an outside channel reaches the
- * map's store without anyone asking, and a wrong password in the sign-in
- * dialog is answered there.
+ * map's store without anyone asking, changes the hub did not take are
+ * listed until dismissed, and a wrong password in the sign-in dialog is
+ * answered there.
  */
 
 #include "config.h"
@@ -174,6 +175,121 @@ check_wrong_password (PctWindow *window)
   gtk_window_close (GTK_WINDOW (sign_in.dialog));
 }
 
+/* Changes the hub did not take ---------------------------------------------- */
+
+typedef struct
+{
+  PctSyncIndicator *indicator;
+  guint             n_rows;
+} Problems;
+
+static GtkWidget *
+indicator_child (PctSyncIndicator *indicator,
+                 const char       *name)
+{
+  return gui_test_template_child (GTK_WIDGET (indicator), PCT_TYPE_SYNC_INDICATOR, name);
+}
+
+static guint
+count_problem_rows (PctSyncIndicator *indicator)
+{
+  GtkWidget *list = indicator_child (indicator, "problems_list");
+  guint n = 0;
+
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    n++;
+  return n;
+}
+
+static gboolean
+problems_listed_cb (gpointer user_data)
+{
+  Problems *problems = user_data;
+
+  return count_problem_rows (problems->indicator) == problems->n_rows &&
+         gtk_widget_get_visible (indicator_child (problems->indicator, "problems_box")) ==
+         (problems->n_rows > 0);
+}
+
+/* The Dismiss button of the first row: the only button in the list that
+ * is still sensitive there. */
+static GtkWidget *
+find_dismiss_button (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget) && g_object_get_data (G_OBJECT (widget), "outbox-id") != NULL)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_dismiss_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+check_problems (PctWindow *window)
+{
+  PctSyncIndicator *indicator;
+  PctStore *store;
+  Problems problems = { NULL, 3 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  GtkWidget *button;
+  gint64 newest;
+
+  gui_test_wait_until (synced_cb, window, "the first sync");
+  indicator = PCT_SYNC_INDICATOR (gui_test_window_child (window, "sync_indicator"));
+  problems.indicator = indicator;
+
+  /* As the push records them: the hub's answer in result. */
+  store = pct_window_get_store (window);
+  pct_store_exec (store,
+                  "INSERT INTO outbox (uuid, entity, op, entity_id, payload, created_at, state, "
+                  "  result) VALUES "
+                  "('p1', 'work_order', 'action', 7, '{}', strftime ('%s') - 600, 'conflict', "
+                  "  '{\"status\":\"conflict\"}'), "
+                  "('p2', 'incident', 'update', 9, '{}', strftime ('%s') - 300, 'rejected', "
+                  "  '{\"status\":\"rejected\",\"reason\":\"A closed incident cannot change\"}'), "
+                  "('p3', 'plate', 'update', 11, '{}', strftime ('%s'), 'conflict', "
+                  "  '{\"status\":\"conflict\"}')",
+                  &error);
+  g_assert_no_error (error);
+  newest = count_rows (window, "SELECT max (id) FROM outbox");
+
+  pct_sync_indicator_refresh (indicator);
+  gui_test_wait_until (problems_listed_cb, &problems, "three changes the hub did not take");
+  g_assert_true (gtk_widget_get_visible (indicator_child (indicator, "dismiss_all_button")));
+
+  gtk_menu_button_popup (GTK_MENU_BUTTON (indicator_child (indicator, "button")));
+  gui_test_iterate_for (300);
+  texture = gui_test_render_widget (indicator_child (indicator, "popover"));
+  file = g_strdup_printf ("screenshot-sync-problems-%s.png", gui_test_language ());
+  gui_test_save_png (texture, file);
+
+  /* The newest comes first; dismissing it leaves the other two. */
+  button = find_dismiss_button (indicator_child (indicator, "problems_list"));
+  g_assert_nonnull (button);
+  g_assert_cmpint (*(gint64 *) g_object_get_data (G_OBJECT (button), "outbox-id"), ==, newest);
+  g_signal_emit_by_name (button, "clicked");
+  problems.n_rows = 2;
+  gui_test_wait_until (problems_listed_cb, &problems, "the dismissed change to leave the list");
+  g_assert_cmpint (count_rows (window, "SELECT count(*) FROM outbox "
+                                       "WHERE dismissed_at IS NOT NULL"), ==, 1);
+
+  g_signal_emit_by_name (indicator_child (indicator, "dismiss_all_button"), "clicked");
+  problems.n_rows = 0;
+  gui_test_wait_until (problems_listed_cb, &problems, "the list to empty");
+  /* Dismissed, not deleted. */
+  g_assert_cmpint (count_rows (window, "SELECT count(*) FROM outbox "
+                                       "WHERE dismissed_at IS NOT NULL"), ==, 3);
+  gtk_popover_popdown (GTK_POPOVER (indicator_child (indicator, "popover")));
+}
+
 static void
 run_with_hub (GuiTestWindowFunc func)
 {
@@ -191,6 +307,12 @@ static void
 test_sync_online (void)
 {
   run_with_hub (check_synced_window);
+}
+
+static void
+test_sync_problems (void)
+{
+  run_with_hub (check_problems);
 }
 
 static void
@@ -213,6 +335,7 @@ main (int    argc,
   server = hub_test_server_start (env, env->hub_db, NULL);
 
   g_test_add_func ("/sync/online", test_sync_online);
+  g_test_add_func ("/sync/problems", test_sync_problems);
   g_test_add_func ("/sync/wrong-password", test_sync_wrong_password);
   status = g_test_run ();
 

@@ -18,12 +18,14 @@
 #include <inttypes.h>
 #include <glib/gi18n.h>
 
+#include "pct-outbox.h"
 #include "pct-store.h"
 #include "pct-sync-indicator.h"
 
 /* An outbox row the hub answered with a conflict or a refusal. */
 typedef struct
 {
+  gint64 id;
   char *entity;
   char *op;
   char *state;
@@ -57,6 +59,7 @@ struct _PctSyncIndicator
   AdwActionRow   *pending_row;
   GtkWidget      *problems_box;
   GtkListBox     *problems_list;
+  GtkWidget      *dismiss_all_button;
   GtkWidget      *sign_in_button;
 
   PctSync        *sync;
@@ -178,9 +181,11 @@ read_outbox_thread (GTask        *task,
   sqlite3_reset (stmt);
 
   stmt = pct_store_prepare (store,
-                            "SELECT entity, op, state, coalesce (json_extract (result, '$.reason'), "
-                            "  last_error, ''), created_at "
+                            "SELECT id, entity, op, state, "
+                            "  coalesce (json_extract (result, '$.reason'), last_error, ''), "
+                            "  created_at "
                             "FROM outbox WHERE state IN ('conflict', 'rejected') "
+                            "  AND dismissed_at IS NULL "
                             "ORDER BY id DESC LIMIT 50",
                             &error);
   if (stmt == NULL)
@@ -192,11 +197,12 @@ read_outbox_thread (GTask        *task,
     {
       Problem *problem = g_new0 (Problem, 1);
 
-      problem->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      problem->op = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      problem->state = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-      problem->reason = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      problem->created_at = sqlite3_column_int64 (stmt, 4);
+      problem->id = sqlite3_column_int64 (stmt, 0);
+      problem->entity = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      problem->op = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      problem->state = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      problem->reason = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      problem->created_at = sqlite3_column_int64 (stmt, 5);
       g_ptr_array_add (summary->problems, problem);
     }
   sqlite3_reset (stmt);
@@ -204,9 +210,100 @@ read_outbox_thread (GTask        *task,
   g_task_return_pointer (task, g_steal_pointer (&summary), (GDestroyNotify) outbox_summary_free);
 }
 
-static GtkWidget *
-problem_row_new (const Problem *problem)
+/* Dismissing ---------------------------------------------------------------- */
+
+typedef struct
 {
+  char   *path;
+  gint64  id;     /* 0 for all */
+} Dismissal;
+
+static void
+dismissal_free (Dismissal *dismissal)
+{
+  g_free (dismissal->path);
+  g_free (dismissal);
+}
+
+/* In a thread of its own: a full sync may hold the store's write lock for
+ * a second, which the window should not wait out. */
+static void
+dismiss_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  Dismissal *dismissal = task_data;
+  g_autoptr(PctStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = pct_store_open (dismissal->path, PCT_STORE_OPEN_DEFAULT, &error);
+  if (store == NULL ||
+      (dismissal->id > 0 ? !pct_outbox_dismiss (store, dismissal->id, &error)
+                         : !pct_outbox_dismiss_all (store, NULL, &error)))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+dismissed_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(PctSyncIndicator) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Another window may have dismissed it first: the list is read again
+   * either way. */
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_debug ("Could not dismiss: %s", error->message);
+  pct_sync_indicator_refresh (self);
+}
+
+static void
+dismiss (PctSyncIndicator *self,
+         gint64            id)
+{
+  g_autoptr(GTask) task = NULL;
+  Dismissal *dismissal;
+
+  if (self->sync == NULL)
+    return;
+
+  dismissal = g_new0 (Dismissal, 1);
+  dismissal->path = g_strdup (pct_sync_get_store_path (self->sync));
+  dismissal->id = id;
+  task = g_task_new (NULL, NULL, dismissed_cb, g_object_ref (self));
+  g_task_set_source_tag (task, dismiss);
+  g_task_set_task_data (task, dismissal, (GDestroyNotify) dismissal_free);
+  g_task_run_in_thread (task, dismiss_thread);
+}
+
+static void
+dismiss_clicked_cb (GtkButton        *button,
+                    PctSyncIndicator *self)
+{
+  gint64 *id = g_object_get_data (G_OBJECT (button), "outbox-id");
+
+  /* Once is enough while the list is read again. */
+  gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
+  dismiss (self, *id);
+}
+
+static void
+dismiss_all_clicked_cb (PctSyncIndicator *self)
+{
+  gtk_widget_set_sensitive (self->dismiss_all_button, FALSE);
+  dismiss (self, 0);
+}
+
+static GtkWidget *
+problem_row_new (PctSyncIndicator *self,
+                 const Problem    *problem)
+{
+  GtkWidget *dismiss_button;
+  gint64 *id;
   GtkWidget *row = adw_action_row_new ();
   g_autofree char *when = format_time (problem->created_at);
   g_autofree char *title = NULL;
@@ -237,6 +334,17 @@ problem_row_new (const Problem *problem)
                              gtk_image_new_from_icon_name (g_strcmp0 (problem->state, "conflict") == 0
                                                            ? "dialog-warning-symbolic"
                                                            : "dialog-error-symbolic"));
+
+  dismiss_button = gtk_button_new_with_mnemonic (_("_Dismiss"));
+  gtk_widget_set_valign (dismiss_button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (dismiss_button, "flat");
+  gtk_widget_set_tooltip_text (dismiss_button,
+                               _("Take this change out of the list; the outbox keeps it"));
+  id = g_new (gint64, 1);
+  *id = problem->id;
+  g_object_set_data_full (G_OBJECT (dismiss_button), "outbox-id", id, g_free);
+  g_signal_connect (dismiss_button, "clicked", G_CALLBACK (dismiss_clicked_cb), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), dismiss_button);
   return row;
 }
 
@@ -268,8 +376,11 @@ outbox_read_cb (GObject      *object,
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->problems_list))) != NULL)
     gtk_list_box_remove (self->problems_list, child);
   for (guint i = 0; i < summary->problems->len; i++)
-    gtk_list_box_append (self->problems_list, problem_row_new (summary->problems->pdata[i]));
+    gtk_list_box_append (self->problems_list,
+                         problem_row_new (self, summary->problems->pdata[i]));
   gtk_widget_set_visible (self->problems_box, summary->problems->len > 0);
+  gtk_widget_set_visible (self->dismiss_all_button, summary->problems->len > 1);
+  gtk_widget_set_sensitive (self->dismiss_all_button, TRUE);
 }
 
 void
@@ -515,7 +626,9 @@ pct_sync_indicator_class_init (PctSyncIndicatorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PctSyncIndicator, pending_row);
   gtk_widget_class_bind_template_child (widget_class, PctSyncIndicator, problems_box);
   gtk_widget_class_bind_template_child (widget_class, PctSyncIndicator, problems_list);
+  gtk_widget_class_bind_template_child (widget_class, PctSyncIndicator, dismiss_all_button);
   gtk_widget_class_bind_template_child (widget_class, PctSyncIndicator, sign_in_button);
+  gtk_widget_class_bind_template_callback (widget_class, dismiss_all_clicked_cb);
 }
 
 static void
