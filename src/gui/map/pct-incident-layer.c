@@ -275,6 +275,24 @@ draw_cluster (cairo_t  *cr,
     draw_clock_badge (cr, c + r * 0.8, c - r * 0.8, 5);
 }
 
+/* Neighbours overlap at their haloes: the more severe, then the bigger,
+ * are drawn over the others, so that what matters most is whole. The
+ * rest of the order is the clusters' place, so that it holds still. */
+static int
+compare_drawing_order (gconstpointer a,
+                       gconstpointer b)
+{
+  const PctIncidentCluster *ca = a, *cb = b;
+
+  if (ca->max_severity != cb->max_severity)
+    return ca->max_severity < cb->max_severity ? -1 : 1;
+  if (ca->count != cb->count)
+    return ca->count < cb->count ? -1 : 1;
+  if (ca->y != cb->y)
+    return ca->y < cb->y ? -1 : 1;
+  return (ca->x > cb->x) - (ca->x < cb->x);
+}
+
 /* Sprites are drawn at the screen's density so that they stay sharp. */
 static GdkTexture *
 get_sprite (PctIncidentLayer  *self,
@@ -698,6 +716,7 @@ pct_incident_layer_snapshot (GtkWidget   *widget,
 
   pct_incident_set_cluster (self->set, &view, now_us / G_USEC_PER_SEC - PULSE_SECONDS,
                             self->clusters);
+  g_array_sort (self->clusters, compare_drawing_order);
 
   cos_r = cos (rotation);
   sin_r = sin (rotation);
