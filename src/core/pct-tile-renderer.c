@@ -176,6 +176,9 @@ static const guint32 road_casing[] = { 0, 0xcf9a45, 0xc8ad78, 0xcfc7ba, 0xd9d2c6
 #define ROAD_NAME_SPACING     480.0
 #define ROAD_NAME_STEEP       (G_PI * 55.0 / 180.0)
 
+/* How far from a tile a door number drawn into it can start. */
+#define ADDRESS_LABEL_MARGIN  96.0
+
 /* Density dots and count bubbles: cell sizes in logical pixels. Both
  * divide PCT_TILE_SIZE, so every cell belongs to exactly one tile. */
 #define DENSITY_CELL 8
@@ -516,19 +519,23 @@ angle_difference (double a,
  * the road bends little under the text. Where the road is steep the
  * characters stand upright, as Chinese maps write names down a road.
  * Positions depend on the whole road only, so tiles sharing an edge draw
- * the same characters there. */
+ * the same characters there. With boxes, nothing is drawn: the space each
+ * character and its halo take is added to boxes (Box), for door numbers
+ * to keep clear of. */
 static void
 draw_road_name (cairo_t     *cr,
                 PangoLayout *layout,
                 GArray      *points,
-                const char  *name)
+                const char  *name,
+                GArray      *boxes)
 {
   g_autoptr(GArray) pts = g_array_copy (points);
   g_autofree double *cumulative = NULL;
   g_autoptr(GArray) advances = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GPtrArray) glyphs = g_ptr_array_new_with_free_func (g_free);
   PctGeoPoint *p;
-  double length, text_length = 0, general;
+  double length, text_length = 0, dx, dy;
+  gboolean upright;
   int height = 0;
   guint n = pts->len;
   guint n_labels;
@@ -538,8 +545,12 @@ draw_road_name (cairo_t     *cr,
 
   p = (PctGeoPoint *) (gpointer) pts->data;
 
-  /* Read left to right: reverse a road drawn the other way. */
-  if (p[n - 1].x < p[0].x)
+  /* Read left to right, or top to bottom down a steep road, whose
+   * characters stand upright: reverse a road drawn the other way. */
+  dx = p[n - 1].x - p[0].x;
+  dy = p[n - 1].y - p[0].y;
+  upright = atan2 (fabs (dy), fabs (dx)) > ROAD_NAME_STEEP;
+  if (upright ? dy < 0 : dx < 0)
     for (guint i = 0; i < n / 2; i++)
       {
         PctGeoPoint tmp = p[i];
@@ -572,9 +583,8 @@ draw_road_name (cairo_t     *cr,
   if (text_length + 2 * ROAD_NAME_PADDING > length)
     return;
 
-  general = atan2 (p[n - 1].y - p[0].y, p[n - 1].x - p[0].x);
   /* Upright characters take their height along the road. */
-  if (fabs (general) > ROAD_NAME_STEEP)
+  if (upright)
     text_length = height * (double) glyphs->len;
   if (text_length + 2 * ROAD_NAME_PADDING > length)
     return;
@@ -586,7 +596,6 @@ draw_road_name (cairo_t     *cr,
       double centre = length * (k + 0.5) / n_labels;
       double start = centre - text_length / 2;
       double first_angle, last_angle, x, y, s;
-      gboolean upright = fabs (general) > ROAD_NAME_STEEP;
 
       if (start < ROAD_NAME_PADDING || start + text_length > length - ROAD_NAME_PADDING)
         continue;
@@ -597,7 +606,7 @@ draw_road_name (cairo_t     *cr,
         continue;
 
       /* Halo, then text, so no halo covers a neighbouring character. */
-      for (guint pass = 0; pass < 2; pass++)
+      for (guint pass = boxes != NULL ? 1 : 0; pass < 2; pass++)
         {
           s = start;
           for (guint g = 0; g < glyphs->len; g++)
@@ -609,6 +618,17 @@ draw_road_name (cairo_t     *cr,
               polyline_at (p, n, cumulative, s + advance / 2, &x, &y, &angle);
               pango_layout_set_text (layout, g_ptr_array_index (glyphs, g), -1);
               pango_layout_get_pixel_size (layout, &w, &h);
+              s += advance;
+
+              if (boxes != NULL)
+                {
+                  /* Whichever way the character is turned. */
+                  double r = MAX (w, h) / 2.0 + 1.5;
+                  Box box = { x - r, y - r, x + r, y + r };
+
+                  g_array_append_val (boxes, box);
+                  continue;
+                }
 
               cairo_save (cr);
               cairo_translate (cr, x, y);
@@ -617,10 +637,10 @@ draw_road_name (cairo_t     *cr,
               cairo_move_to (cr, -w / 2.0, -h / 2.0);
               pango_cairo_layout_path (cr, layout);
               cairo_restore (cr);
-
-              s += advance;
             }
 
+          if (boxes != NULL)
+            break;
           if (pass == 0)
             {
               set_source_rgba (cr, HALO_COLOR, 0.9);
@@ -691,20 +711,31 @@ draw_areas (PctTileRenderer  *self,
   return TRUE;
 }
 
+/* The roads of the basemap with their names; or, with name_boxes, only
+ * the space their names take, added to it, for roads up to margin pixels
+ * out of the tile. Both read the same roads and place the names alike, so
+ * that door numbers keep clear of the names drawn. */
 static gboolean
 draw_roads (PctTileRenderer  *self,
             cairo_t          *cr,
             const TileFrame  *frame,
+            GArray           *name_boxes,
+            double            margin,
             GError          **error)
 {
-  sqlite3_stmt *stmt = pct_store_prepare (self->store, ROADS_SQL, error);
+  sqlite3_stmt *stmt;
   g_autoptr(GArray) roads = g_array_new (FALSE, TRUE, sizeof (Road));
   double metres_per_pixel = tile_frame_metres_per_pixel (frame);
+  gboolean lines = name_boxes == NULL;
   gboolean names = frame->zoom >= PCT_TILE_ZOOM_ROAD_NAMES;
   int max_class = 0;
   PctBBox bbox;
   int rc;
 
+  if (!lines && !names)
+    return TRUE;
+
+  stmt = pct_store_prepare (self->store, ROADS_SQL, error);
   if (stmt == NULL)
     return FALSE;
 
@@ -716,8 +747,9 @@ draw_roads (PctTileRenderer  *self,
 
   /* The widest casing decides how far outside the tile a road can reach
    * into it; a name beside a thin road reaches a little further. */
-  tile_frame_get_bbox (frame, MAX (casing_width (road_width (1, metres_per_pixel)),
-                                   names ? ROAD_NAME_MARGIN : 0), &bbox);
+  tile_frame_get_bbox (frame, MAX (MAX (casing_width (road_width (1, metres_per_pixel)),
+                                        names ? ROAD_NAME_MARGIN : 0),
+                                   margin), &bbox);
   bind_bbox (stmt, &bbox);
   sqlite3_bind_int (stmt, 5, max_class);
 
@@ -743,7 +775,7 @@ draw_roads (PctTileRenderer  *self,
   /* All casings first, then all fills, minor roads before major ones: at a
    * junction the fills flow into each other instead of being cut by the
    * other road's casing. */
-  for (guint pass = 0; pass < 2; pass++)
+  for (guint pass = 0; lines && pass < 2; pass++)
     {
       for (guint i = 0; i < roads->len; i++)
         {
@@ -775,7 +807,7 @@ draw_roads (PctTileRenderer  *self,
           const Road *road = &g_array_index (roads, Road, i);
 
           if (road->name != NULL && *road->name != '\0')
-            draw_road_name (cr, layout, road->points, road->name);
+            draw_road_name (cr, layout, road->points, road->name, name_boxes);
         }
     }
 
@@ -841,7 +873,7 @@ draw_basemap (PctTileRenderer  *self,
     return FALSE;
   if (frame->zoom >= 15 && !draw_buildings (self, cr, frame, error))
     return FALSE;
-  return draw_roads (self, cr, frame, error);
+  return draw_roads (self, cr, frame, NULL, 0, error);
 }
 
 
@@ -1250,9 +1282,10 @@ box_overlaps_any (const Box *box,
 }
 
 /* One mark per address; from PCT_TILE_ZOOM_ADDRESS_LABELS also its door
- * number, placed right or left of the mark where it hides no other mark or
- * label. Addresses are taken in id order, so tiles sharing an edge make the
- * same choices there. */
+ * number, placed right or left of the mark where it hides no other mark,
+ * label or road name (on the basemap below). Addresses are taken in id
+ * order, and road names placed by their whole road, so tiles sharing an
+ * edge make the same choices there. */
 static gboolean
 draw_address_points (PctTileRenderer  *self,
                      cairo_t          *cr,
@@ -1273,7 +1306,7 @@ draw_address_points (PctTileRenderer  *self,
     return FALSE;
 
   /* Wide enough for a long door number beside a mark outside the tile. */
-  tile_frame_get_bbox (frame, labels ? 96 : radius + 2, &bbox);
+  tile_frame_get_bbox (frame, labels ? ADDRESS_LABEL_MARGIN : radius + 2, &bbox);
   bind_bbox (stmt, &bbox);
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -1307,6 +1340,11 @@ draw_address_points (PctTileRenderer  *self,
 
   if (!labels)
     return TRUE;
+
+  /* After the marks, whose index each label skips. The names of roads
+   * next to a label outside the tile count too. */
+  if (!draw_roads (self, cr, frame, taken, 2 * ADDRESS_LABEL_MARGIN, error))
+    return FALSE;
 
   layout = create_layout (cr, self->label_font);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
