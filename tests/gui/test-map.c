@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "gui-test-common.h"
 #include "pct-geo.h"
@@ -529,6 +530,143 @@ test_basemap (void)
   g_assert_cmpstr (gtk_label_get_text (label), ==, builtin);
 }
 
+typedef struct
+{
+  gboolean done;
+  gboolean ok;
+} FillWait;
+
+static void
+tile_filled_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  FillWait *wait = user_data;
+  g_autoptr(GError) error = NULL;
+
+  wait->ok = shumate_map_source_fill_tile_finish (SHUMATE_MAP_SOURCE (object), result, &error);
+  g_assert_no_error (error);
+  wait->done = TRUE;
+}
+
+static gboolean
+fill_done_cb (gpointer user_data)
+{
+  return ((FillWait *) user_data)->done;
+}
+
+/* Drawn through GTK, a pixel may round differently by one; a part drawn
+ * twice, or not at all, is far off. */
+static gboolean
+same_pixel (guint32 a,
+            guint32 b)
+{
+  for (guint shift = 0; shift < 32; shift += 8)
+    if (ABS ((int) ((a >> shift) & 0xff) - (int) ((b >> shift) & 0xff)) > 1)
+      return FALSE;
+  return TRUE;
+}
+
+/* A tile image keeps only the part of a tile with marks on it; put where
+ * it goes, it is the tile as drawn, and a tile with no image had nothing
+ * on it. Tiles of every feature layer around every grid cell, near and
+ * far. */
+static void
+test_tile_images (void)
+{
+  static const guint zooms[] = { 14, 16, 17, 18, 19 };
+  g_autoptr(GskRenderer) renderer = gsk_cairo_renderer_new ();
+  g_autoptr(PctTileRenderer) reference = pct_tile_renderer_new (store);
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt;
+  guint n_tiles = 0, n_empty = 0;
+
+  g_assert_true (gsk_renderer_realize (renderer, NULL, &error));
+  g_assert_no_error (error);
+
+  stmt = pct_store_prepare (store,
+                            "SELECT (min_lon + max_lon) / 2, (min_lat + max_lat) / 2 "
+                            "FROM grid_rtree ORDER BY id", &error);
+  g_assert_no_error (error);
+
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    for (guint z = 0; z < G_N_ELEMENTS (zooms); z++)
+      for (PctTileLayer layer = PCT_TILE_LAYER_ADDRESSES; layer < PCT_N_TILE_LAYERS; layer++)
+        {
+          g_autoptr(PctTileSource) source = pct_tile_source_new (district_path, layer);
+          g_autoptr(ShumateTile) tile = NULL;
+          cairo_surface_t *expected;
+          FillWait wait = { FALSE, FALSE };
+          GdkPaintable *paintable;
+          double mx, my;
+          guint x, y;
+
+          pct_geo_mercator_project (sqlite3_column_double (stmt, 0),
+                                    sqlite3_column_double (stmt, 1), &mx, &my);
+          x = (guint) floor (mx * (1u << zooms[z]));
+          y = (guint) floor (my * (1u << zooms[z]));
+          tile = shumate_tile_new_full (x, y, PCT_TILE_SIZE, zooms[z]);
+          shumate_map_source_fill_tile_async (SHUMATE_MAP_SOURCE (source), tile, NULL,
+                                              tile_filled_cb, &wait);
+          gui_test_wait_until (fill_done_cb, &wait, "a tile to be drawn");
+          g_assert_true (wait.ok);
+
+          expected = pct_tile_renderer_render (reference, layer, zooms[z], x, y, 1, &error);
+          g_assert_no_error (error);
+          cairo_surface_flush (expected);
+          n_tiles++;
+
+          paintable = shumate_tile_get_paintable (tile);
+          if (paintable == NULL)
+            {
+              /* Nothing drawn: every pixel transparent. */
+              const guchar *data = cairo_image_surface_get_data (expected);
+
+              for (gsize i = 0; i < (gsize) PCT_TILE_SIZE * PCT_TILE_SIZE * 4; i++)
+                g_assert_cmpuint (data[i], ==, 0);
+              n_empty++;
+            }
+          else
+            {
+              g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+              g_autoptr(GskRenderNode) node = NULL;
+              g_autoptr(GdkTexture) texture = NULL;
+              g_autofree guchar *pixels = g_malloc ((gsize) PCT_TILE_SIZE * PCT_TILE_SIZE * 4);
+
+              gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot),
+                                      PCT_TILE_SIZE, PCT_TILE_SIZE);
+              node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+              g_assert_nonnull (node);
+              texture = gsk_renderer_render_texture (renderer, node,
+                                                     &GRAPHENE_RECT_INIT (0, 0, PCT_TILE_SIZE,
+                                                                          PCT_TILE_SIZE));
+              gdk_texture_download (texture, pixels, PCT_TILE_SIZE * 4);
+
+              for (int row = 0; row < PCT_TILE_SIZE; row++)
+                {
+                  const guint32 *got = (const guint32 *) (gconstpointer)
+                                       (pixels + (gsize) row * PCT_TILE_SIZE * 4);
+                  const guint32 *want = (const guint32 *) (gconstpointer)
+                                        (cairo_image_surface_get_data (expected) +
+                                         (gsize) row * cairo_image_surface_get_stride (expected));
+
+                  for (int column = 0; column < PCT_TILE_SIZE; column++)
+                    if (!same_pixel (got[column], want[column]))
+                      g_error ("Tile %u/%u/%u of layer %d differs from its drawing at (%d, %d): "
+                               "%08x, not %08x", zooms[z], x, y, layer, column, row,
+                               got[column], want[column]);
+                }
+            }
+          cairo_surface_destroy (expected);
+        }
+  sqlite3_reset (stmt);
+
+  g_test_message ("%u tiles, %u of them empty", n_tiles, n_empty);
+  g_assert_cmpuint (n_empty, >, 0);
+  g_assert_cmpuint (n_empty, <, n_tiles);
+  gsk_renderer_unrealize (renderer);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -556,6 +694,7 @@ main (int   argc,
   g_test_add_func ("/map/basemap", test_basemap);
   g_test_add_func ("/map/revisit", test_revisit);
   g_test_add_func ("/map/screenshots", test_screenshots);
+  g_test_add_func ("/map/tile-images", test_tile_images);
 
   status = g_test_run ();
 
