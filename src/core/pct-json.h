@@ -52,7 +52,9 @@ struct _PctJsonNode
  * well-formed UTF-8, without NUL characters or unpaired surrogate
  * escapes, with containers nested at most max_depth deep, integers that
  * fit in 64 bits and no object naming a member twice; NULL otherwise.
- * It accepts what pct_record_check_json() does, which says why not. */
+ * It accepts what pct_record_check_json() does, which says why not,
+ * except that text over 4 GiB is always refused (callers cap what they
+ * read far below that). */
 PctJson            *pct_json_new_from_text   (const char         *text,
                                               gsize               length,
                                               guint               max_depth);

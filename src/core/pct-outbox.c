@@ -542,31 +542,6 @@ pct_outbox_add (PctStore     *store,
   return TRUE;
 }
 
-/* Marks the problems id names (all when id is 0) dismissed now; how many
- * in n_dismissed. */
-static gboolean
-dismiss (PctStore  *store,
-         gint64     id,
-         guint     *n_dismissed,
-         GError   **error)
-{
-  sqlite3_stmt *stmt;
-
-  stmt = pct_store_prepare (store,
-                            "UPDATE outbox SET dismissed_at = ?1 "
-                            "WHERE state IN ('conflict', 'rejected') AND dismissed_at IS NULL "
-                            "  AND (?2 = 0 OR id = ?2)",
-                            error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
-  sqlite3_bind_int64 (stmt, 2, id);
-  if (!pct_store_step_done (store, stmt, error))
-    return FALSE;
-  *n_dismissed = (guint) sqlite3_changes (pct_store_get_handle (store));
-  return TRUE;
-}
-
 gboolean
 pct_outbox_dismiss (PctStore  *store,
                     gint64     outbox_id,
@@ -577,8 +552,7 @@ pct_outbox_dismiss (PctStore  *store,
   g_return_val_if_fail (PCT_IS_STORE (store), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  /* Not 0, which would be every row. */
-  if (outbox_id > 0 && !dismiss (store, outbox_id, &n_dismissed, error))
+  if (!pct_outbox_dismiss_many (store, &outbox_id, 1, &n_dismissed, error))
     return FALSE;
   if (n_dismissed == 0)
     {
@@ -591,16 +565,38 @@ pct_outbox_dismiss (PctStore  *store,
 }
 
 gboolean
-pct_outbox_dismiss_all (PctStore  *store,
-                        guint     *n_dismissed,
-                        GError   **error)
+pct_outbox_dismiss_many (PctStore      *store,
+                         const gint64  *outbox_ids,
+                         guint          n_ids,
+                         guint         *n_dismissed,
+                         GError       **error)
 {
+  sqlite3_stmt *stmt;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gboolean own;
+  gboolean ok = TRUE;
   guint n = 0;
 
   g_return_val_if_fail (PCT_IS_STORE (store), FALSE);
+  g_return_val_if_fail (outbox_ids != NULL || n_ids == 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!dismiss (store, 0, &n, error))
+  stmt = pct_store_prepare (store,
+                            "UPDATE outbox SET dismissed_at = ?1 "
+                            "WHERE id = ?2 AND state IN ('conflict', 'rejected') "
+                            "  AND dismissed_at IS NULL",
+                            error);
+  if (stmt == NULL || !atomic_begin (store, &own, error))
+    return FALSE;
+  for (guint i = 0; ok && i < n_ids; i++)
+    {
+      sqlite3_bind_int64 (stmt, 1, now);
+      sqlite3_bind_int64 (stmt, 2, outbox_ids[i]);
+      ok = pct_store_step_done (store, stmt, error);
+      if (ok)
+        n += (guint) sqlite3_changes (pct_store_get_handle (store));
+    }
+  if (!atomic_end (store, own, ok, error))
     return FALSE;
   if (n_dismissed != NULL)
     *n_dismissed = n;

@@ -80,9 +80,14 @@ gboolean  pct_outbox_dismiss       (PctStore     *store,
                                     gint64        outbox_id,
                                     GError      **error);
 
-/* The same for every such row not dismissed yet; how many in n_dismissed,
- * which may be NULL. */
-gboolean  pct_outbox_dismiss_all   (PctStore     *store,
+/* The same for each of the n_ids rows in outbox_ids, in one transaction:
+ * the rows the user was shown, so that a problem recorded since is not
+ * dismissed unseen. Rows that are not such problems, or are dismissed
+ * already, are passed over; how many were dismissed in n_dismissed, which
+ * may be NULL. */
+gboolean  pct_outbox_dismiss_many  (PctStore     *store,
+                                    const gint64 *outbox_ids,
+                                    guint         n_ids,
                                     guint        *n_dismissed,
                                     GError      **error);
 

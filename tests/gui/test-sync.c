@@ -79,6 +79,17 @@ incidents_counted_cb (gpointer user_data)
          count_rows (window, "SELECT count(*) FROM incidents");
 }
 
+/* Saves widget as screenshot-NAME-LANGUAGE.png. */
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *name)
+{
+  g_autoptr(GdkTexture) texture = gui_test_render_widget (widget);
+  g_autofree char *file = g_strdup_printf ("screenshot-%s-%s.png", name, gui_test_language ());
+
+  gui_test_save_png (texture, file);
+}
+
 static void
 check_synced_window (PctWindow *window)
 {
@@ -88,8 +99,6 @@ check_synced_window (PctWindow *window)
   g_autofree char *when = g_date_time_format_iso8601 (now);
   g_autofree char *url = NULL;
   g_autofree char *body = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = NULL;
 
   gui_test_wait_until (synced_cb, window, "the store to fill from the hub and go live");
 
@@ -114,9 +123,7 @@ check_synced_window (PctWindow *window)
   gui_test_wait_until (incidents_counted_cb, window, "the sidebar to count the new incident");
 
   gui_test_wait_for_map (pct_window_get_map_view (window));
-  texture = gui_test_render_widget (GTK_WIDGET (window));
-  file = g_strdup_printf ("screenshot-sync-online-%s.png", gui_test_language ());
-  gui_test_save_png (texture, file);
+  save_screenshot (GTK_WIDGET (window), "sync-online");
 }
 
 typedef struct
@@ -140,8 +147,6 @@ check_wrong_password (PctWindow *window)
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (window));
   SignIn sign_in = { NULL };
   GtkWidget *row, *label;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = NULL;
 
   gui_test_wait_until (synced_cb, window, "the first sync");
 
@@ -169,9 +174,7 @@ check_wrong_password (PctWindow *window)
   g_assert_true (pct_sync_get_state (pct_window_get_sync (window)) != PCT_SYNC_STATE_ERROR);
 
   gui_test_iterate_for (200);
-  texture = gui_test_render_widget (GTK_WIDGET (sign_in.dialog));
-  file = g_strdup_printf ("screenshot-sign-in-error-%s.png", gui_test_language ());
-  gui_test_save_png (texture, file);
+  save_screenshot (GTK_WIDGET (sign_in.dialog), "sign-in-error");
   gtk_window_close (GTK_WINDOW (sign_in.dialog));
 }
 
@@ -230,6 +233,32 @@ find_dismiss_button (GtkWidget *widget)
   return NULL;
 }
 
+/* n conflicts more, as the push records them, without telling the
+ * indicator. */
+static void
+add_problems (PctWindow *window,
+              guint      n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sql =
+    g_strdup_printf ("WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %u) "
+                     "INSERT INTO outbox (uuid, entity, op, entity_id, payload, created_at, state, "
+                     "  result) "
+                     "SELECT 'more-' || (SELECT count(*) FROM outbox) || '-' || i, 'incident', "
+                     "  'update', 9, '{}', strftime ('%%s'), 'conflict', "
+                     "  '{\"status\":\"conflict\"}' FROM n",
+                     n);
+
+  pct_store_exec (pct_window_get_store (window), sql, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+widget_visible_cb (gpointer user_data)
+{
+  return gtk_widget_get_visible (user_data);
+}
+
 static void
 check_problems (PctWindow *window)
 {
@@ -237,8 +266,10 @@ check_problems (PctWindow *window)
   PctStore *store;
   Problems problems = { NULL, 3 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = NULL;
+  g_autoptr(PctStore) locker = NULL;
+  GtkWidget *error_label;
+  GtkWidget *refusal;
+  const char *subtitle;
   GtkWidget *button;
   gint64 newest;
 
@@ -254,7 +285,8 @@ check_problems (PctWindow *window)
                   "('p1', 'work_order', 'action', 7, '{}', strftime ('%s') - 600, 'conflict', "
                   "  '{\"status\":\"conflict\"}'), "
                   "('p2', 'incident', 'update', 9, '{}', strftime ('%s') - 300, 'rejected', "
-                  "  '{\"status\":\"rejected\",\"reason\":\"A closed incident cannot change\"}'), "
+                  "  '{\"status\":\"rejected\",\"code\":\"invalid_transition\","
+                  "    \"reason\":\"A closed incident cannot change\"}'), "
                   "('p3', 'plate', 'update', 11, '{}', strftime ('%s'), 'conflict', "
                   "  '{\"status\":\"conflict\"}')",
                   &error);
@@ -265,11 +297,17 @@ check_problems (PctWindow *window)
   gui_test_wait_until (problems_listed_cb, &problems, "three changes the hub did not take");
   g_assert_true (gtk_widget_get_visible (indicator_child (indicator, "dismiss_all_button")));
 
+  /* A refusal says why in the user's language, and in the hub's words. */
+  refusal = gtk_widget_get_next_sibling (gtk_widget_get_first_child (
+                                           indicator_child (indicator, "problems_list")));
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (refusal));
+  g_assert_nonnull (strstr (subtitle, "A closed incident cannot change"));
+  g_assert_nonnull (strstr (subtitle, g_dgettext (GETTEXT_PACKAGE,
+                                                  "the record’s present state does not allow it")));
+
   gtk_menu_button_popup (GTK_MENU_BUTTON (indicator_child (indicator, "button")));
   gui_test_iterate_for (300);
-  texture = gui_test_render_widget (indicator_child (indicator, "popover"));
-  file = g_strdup_printf ("screenshot-sync-problems-%s.png", gui_test_language ());
-  gui_test_save_png (texture, file);
+  save_screenshot (indicator_child (indicator, "popover"), "sync-problems");
 
   /* The newest comes first; dismissing it leaves the other two. */
   button = find_dismiss_button (indicator_child (indicator, "problems_list"));
@@ -281,12 +319,61 @@ check_problems (PctWindow *window)
   g_assert_cmpint (count_rows (window, "SELECT count(*) FROM outbox "
                                        "WHERE dismissed_at IS NOT NULL"), ==, 1);
 
+  /* Dismiss All takes only what is listed: a conflict recorded since the
+   * list was read stays for the user to see. */
+  add_problems (window, 1);
   g_signal_emit_by_name (indicator_child (indicator, "dismiss_all_button"), "clicked");
-  problems.n_rows = 0;
-  gui_test_wait_until (problems_listed_cb, &problems, "the list to empty");
+  problems.n_rows = 1;
+  gui_test_wait_until (problems_listed_cb, &problems, "the unseen conflict to be listed alone");
   /* Dismissed, not deleted. */
   g_assert_cmpint (count_rows (window, "SELECT count(*) FROM outbox "
                                        "WHERE dismissed_at IS NOT NULL"), ==, 3);
+  g_assert_false (gtk_widget_get_visible (indicator_child (indicator, "problems_more_label")));
+
+  /* Past the 50 listed, the list says how many there are, and Dismiss All
+   * leaves those not listed. */
+  add_problems (window, 52);
+  pct_sync_indicator_refresh (indicator);
+  problems.n_rows = 50;
+  gui_test_wait_until (problems_listed_cb, &problems, "the newest 50 of 53 to be listed");
+  g_assert_true (gtk_widget_get_visible (indicator_child (indicator, "problems_more_label")));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (indicator_child (indicator,
+                                                                            "problems_more_label"))),
+                            "53"));
+  gui_test_iterate_for (300);
+  save_screenshot (indicator_child (indicator, "popover"), "sync-problems-more");
+
+  g_signal_emit_by_name (indicator_child (indicator, "dismiss_all_button"), "clicked");
+  problems.n_rows = 3;
+  gui_test_wait_until (problems_listed_cb, &problems, "the three not listed to be listed");
+  g_assert_false (gtk_widget_get_visible (indicator_child (indicator, "problems_more_label")));
+  g_assert_cmpint (count_rows (window, "SELECT count(*) FROM outbox "
+                                       "WHERE dismissed_at IS NOT NULL"), ==, 53);
+
+  /* A dismissal that cannot be written says why, and can be tried again. */
+  locker = pct_store_open (pct_store_get_path (pct_window_get_store (window)),
+                          PCT_STORE_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  pct_store_begin (locker, &error);
+  g_assert_no_error (error);
+  error_label = indicator_child (indicator, "problems_error_label");
+  g_signal_emit_by_name (indicator_child (indicator, "dismiss_all_button"), "clicked");
+  gui_test_wait_until (widget_visible_cb, error_label, "the dismissal to fail");
+  g_assert_true (gtk_widget_get_sensitive (indicator_child (indicator, "dismiss_all_button")));
+  g_assert_cmpuint (count_problem_rows (indicator), ==, 3);
+  gui_test_iterate_for (300);
+  save_screenshot (indicator_child (indicator, "popover"), "sync-problems-error");
+  pct_store_rollback (locker);
+  g_clear_object (&locker);
+
+  g_signal_emit_by_name (indicator_child (indicator, "dismiss_all_button"), "clicked");
+  problems.n_rows = 0;
+  gui_test_wait_until (problems_listed_cb, &problems, "the list to empty");
+  g_assert_false (gtk_widget_get_visible (error_label));
+  g_assert_cmpint (count_rows (window, "SELECT count(*) FROM outbox "
+                                       "WHERE dismissed_at IS NOT NULL"), ==, 56);
+  g_assert_cmpint (count_rows (window, "SELECT count(*) FROM outbox "
+                                       "WHERE state IN ('conflict', 'rejected')"), ==, 56);
   gtk_popover_popdown (GTK_POPOVER (indicator_child (indicator, "popover")));
 }
 

@@ -30,12 +30,17 @@ typedef struct
   char *op;
   char *state;
   char *reason;
+  char *code;      /* the hub's machine code for a refusal, or NULL */
   gint64 created_at;
 } Problem;
+
+/* At most this many problems are listed, the newest first. */
+#define MAX_PROBLEMS_LISTED 50
 
 typedef struct
 {
   gint64     pending;
+  gint64     n_problems;   /* all of them, listed or not */
   GPtrArray *problems;
 } OutboxSummary;
 
@@ -60,11 +65,15 @@ struct _PctSyncIndicator
   GtkWidget      *problems_box;
   GtkListBox     *problems_list;
   GtkWidget      *dismiss_all_button;
+  GtkLabel       *problems_more_label;
+  GtkLabel       *problems_error_label;
   GtkWidget      *sign_in_button;
 
   PctSync        *sync;
   GCancellable   *cancellable;
   gint64          pending;
+  GArray         *listed_ids;     /* the outbox ids of the problems listed */
+  char           *dismiss_error;  /* why the last dismissal failed, if it did */
 };
 
 G_DEFINE_FINAL_TYPE (PctSyncIndicator, pct_sync_indicator, GTK_TYPE_WIDGET)
@@ -76,6 +85,7 @@ problem_free (Problem *problem)
   g_free (problem->op);
   g_free (problem->state);
   g_free (problem->reason);
+  g_free (problem->code);
   g_free (problem);
 }
 
@@ -169,30 +179,32 @@ read_outbox_thread (GTask        *task,
       return;
     }
 
-  stmt = pct_store_prepare (store, "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sent')",
-                            &error);
-  if (stmt == NULL)
+  if (!pct_store_query_int64 (store,
+                              "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sent')",
+                              &summary->pending, &error) ||
+      !pct_store_query_int64 (store,
+                              "SELECT count(*) FROM outbox "
+                              "WHERE state IN ('conflict', 'rejected') AND dismissed_at IS NULL",
+                              &summary->n_problems, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    summary->pending = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
 
   stmt = pct_store_prepare (store,
                             "SELECT id, entity, op, state, "
                             "  coalesce (json_extract (result, '$.reason'), last_error, ''), "
-                            "  created_at "
+                            "  created_at, json_extract (result, '$.code') "
                             "FROM outbox WHERE state IN ('conflict', 'rejected') "
                             "  AND dismissed_at IS NULL "
-                            "ORDER BY id DESC LIMIT 50",
+                            "ORDER BY id DESC LIMIT ?",
                             &error);
   if (stmt == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  sqlite3_bind_int (stmt, 1, MAX_PROBLEMS_LISTED);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       Problem *problem = g_new0 (Problem, 1);
@@ -203,6 +215,7 @@ read_outbox_thread (GTask        *task,
       problem->state = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
       problem->reason = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
       problem->created_at = sqlite3_column_int64 (stmt, 5);
+      problem->code = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
       g_ptr_array_add (summary->problems, problem);
     }
   sqlite3_reset (stmt);
@@ -215,13 +228,14 @@ read_outbox_thread (GTask        *task,
 typedef struct
 {
   char   *path;
-  gint64  id;     /* 0 for all */
+  GArray *ids;    /* outbox ids, gint64 */
 } Dismissal;
 
 static void
 dismissal_free (Dismissal *dismissal)
 {
   g_free (dismissal->path);
+  g_array_unref (dismissal->ids);
   g_free (dismissal);
 }
 
@@ -237,10 +251,13 @@ dismiss_thread (GTask        *task,
   g_autoptr(PctStore) store = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* Only the rows the user saw listed: a problem recorded since, or one
+   * beyond the listed ones, stays until it has been seen. One already
+   * dismissed from another window is passed over. */
   store = pct_store_open (dismissal->path, PCT_STORE_OPEN_DEFAULT, &error);
   if (store == NULL ||
-      (dismissal->id > 0 ? !pct_outbox_dismiss (store, dismissal->id, &error)
-                         : !pct_outbox_dismiss_all (store, NULL, &error)))
+      !pct_outbox_dismiss_many (store, (const gint64 *) dismissal->ids->data,
+                                dismissal->ids->len, NULL, &error))
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_boolean (task, TRUE);
@@ -254,26 +271,38 @@ dismissed_cb (GObject      *object,
   g_autoptr(PctSyncIndicator) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  /* Another window may have dismissed it first: the list is read again
-   * either way. */
+  /* The list is read again either way, which makes the buttons of the
+   * rows still there sensitive again; the reason stays in sight until the
+   * next attempt. */
   if (!g_task_propagate_boolean (G_TASK (result), &error))
-    g_debug ("Could not dismiss: %s", error->message);
+    {
+      g_free (self->dismiss_error);
+      /* Translators: %s is the store's own word on why, such as
+       * "database is locked". */
+      self->dismiss_error = g_strdup_printf (_("Could not dismiss; try again in a moment (%s)."),
+                                             error->message);
+    }
   pct_sync_indicator_refresh (self);
 }
 
 static void
 dismiss (PctSyncIndicator *self,
-         gint64            id)
+         const gint64     *ids,
+         guint             n_ids)
 {
   g_autoptr(GTask) task = NULL;
   Dismissal *dismissal;
 
-  if (self->sync == NULL)
+  if (self->sync == NULL || n_ids == 0)
     return;
+
+  g_clear_pointer (&self->dismiss_error, g_free);
+  gtk_widget_set_visible (GTK_WIDGET (self->problems_error_label), FALSE);
 
   dismissal = g_new0 (Dismissal, 1);
   dismissal->path = g_strdup (pct_sync_get_store_path (self->sync));
-  dismissal->id = id;
+  dismissal->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_array_append_vals (dismissal->ids, ids, n_ids);
   task = g_task_new (NULL, NULL, dismissed_cb, g_object_ref (self));
   g_task_set_source_tag (task, dismiss);
   g_task_set_task_data (task, dismissal, (GDestroyNotify) dismissal_free);
@@ -287,15 +316,40 @@ dismiss_clicked_cb (GtkButton        *button,
   gint64 *id = g_object_get_data (G_OBJECT (button), "outbox-id");
 
   /* Once is enough while the list is read again. */
-  gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
-  dismiss (self, *id);
+  gtk_widget_set_sensitive (gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_LIST_BOX_ROW),
+                            FALSE);
+  dismiss (self, id, 1);
 }
 
 static void
 dismiss_all_clicked_cb (PctSyncIndicator *self)
 {
   gtk_widget_set_sensitive (self->dismiss_all_button, FALSE);
-  dismiss (self, 0);
+  dismiss (self, (const gint64 *) self->listed_ids->data, self->listed_ids->len);
+}
+
+/* What a refusal's code (docs/api.md, "Push") means, or NULL for a code
+ * this version does not know. */
+static const char *
+refusal_text (const char *code)
+{
+  static const struct
+  {
+    const char *code;
+    const char *text;
+  } texts[] = {
+    { "invalid_request", N_("the change was not well formed") },
+    { "forbidden", N_("your role may not make this change") },
+    { "not_found", N_("the record is no longer on the hub") },
+    { "invalid_reference", N_("it refers to a record the hub does not have") },
+    { "invalid_transition", N_("the record’s present state does not allow it") },
+    { "invalid_value", N_("a value in it was not accepted") },
+  };
+
+  for (guint i = 0; code != NULL && i < G_N_ELEMENTS (texts); i++)
+    if (g_strcmp0 (code, texts[i].code) == 0)
+      return _(texts[i].text);
+  return NULL;
 }
 
 static GtkWidget *
@@ -319,11 +373,22 @@ problem_row_new (PctSyncIndicator *self,
     }
   else
     {
+      const char *why = refusal_text (problem->code);
+
       /* Translators: %s is the kind of record, such as "Incident". */
       title = g_strdup_printf (_("%s not accepted"), entity_title (problem->entity));
-      /* Translators: first the time the change was made, then the hub's reason. */
-      subtitle = reason != NULL ? g_strdup_printf (_("Made at %s: %s"), when, reason)
-                                : g_strdup_printf (_("Made at %s"), when);
+
+      /* The code's meaning in the user's language, and the hub's own
+       * words, which may be in another. */
+      if (why != NULL && reason != NULL)
+        /* Translators: the time the change was made, why the hub refused
+         * it, then the hub's own words. */
+        subtitle = g_strdup_printf (_("Made at %s: %s\nThe hub says: %s"), when, why, reason);
+      else if (why != NULL || reason != NULL)
+        /* Translators: first the time the change was made, then the hub's reason. */
+        subtitle = g_strdup_printf (_("Made at %s: %s"), when, why != NULL ? why : reason);
+      else
+        subtitle = g_strdup_printf (_("Made at %s"), when);
     }
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
@@ -364,7 +429,20 @@ outbox_read_cb (GObject      *object,
     return;
   if (summary == NULL)
     {
+      g_autofree char *message = NULL;
+
+      /* The list stays as it was, and can be acted on again. */
       g_warning ("Cannot read the outbox: %s", error->message);
+      /* Translators: %s is the store's own word on why, such as
+       * "database is locked". */
+      message = g_strdup_printf (_("Could not read the outbox (%s)."), error->message);
+      gtk_label_set_text (self->problems_error_label, message);
+      gtk_widget_set_visible (GTK_WIDGET (self->problems_error_label), TRUE);
+      gtk_widget_set_sensitive (self->dismiss_all_button, TRUE);
+      for (child = gtk_widget_get_first_child (GTK_WIDGET (self->problems_list));
+           child != NULL;
+           child = gtk_widget_get_next_sibling (child))
+        gtk_widget_set_sensitive (child, TRUE);
       return;
     }
 
@@ -375,10 +453,34 @@ outbox_read_cb (GObject      *object,
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->problems_list))) != NULL)
     gtk_list_box_remove (self->problems_list, child);
+  g_array_set_size (self->listed_ids, 0);
   for (guint i = 0; i < summary->problems->len; i++)
-    gtk_list_box_append (self->problems_list,
-                         problem_row_new (self, summary->problems->pdata[i]));
-  gtk_widget_set_visible (self->problems_box, summary->problems->len > 0);
+    {
+      const Problem *problem = summary->problems->pdata[i];
+
+      gtk_list_box_append (self->problems_list, problem_row_new (self, problem));
+      g_array_append_val (self->listed_ids, problem->id);
+    }
+  if (summary->n_problems > summary->problems->len)
+    {
+      g_autofree char *more = NULL;
+
+      /* Translators: the first number is how many are listed (50), the
+       * second how many there are. */
+      more = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "The newest %u of %" PRId64 " is listed.",
+                                           "The newest %u of %" PRId64 " are listed.",
+                                           summary->problems->len),
+                              summary->problems->len, summary->n_problems);
+      gtk_label_set_text (self->problems_more_label, more);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->problems_more_label),
+                          summary->n_problems > summary->problems->len);
+  gtk_label_set_text (self->problems_error_label,
+                      self->dismiss_error != NULL ? self->dismiss_error : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->problems_error_label), self->dismiss_error != NULL);
+  gtk_widget_set_visible (self->problems_box,
+                          summary->problems->len > 0 || self->dismiss_error != NULL);
   gtk_widget_set_visible (self->dismiss_all_button, summary->problems->len > 1);
   gtk_widget_set_sensitive (self->dismiss_all_button, TRUE);
 }
@@ -595,6 +697,8 @@ pct_sync_indicator_dispose (GObject *object)
   if (self->sync != NULL)
     g_signal_handlers_disconnect_by_data (self->sync, self);
   g_clear_object (&self->sync);
+  g_clear_pointer (&self->listed_ids, g_array_unref);
+  g_clear_pointer (&self->dismiss_error, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), PCT_TYPE_SYNC_INDICATOR);
 
   G_OBJECT_CLASS (pct_sync_indicator_parent_class)->dispose (object);
@@ -627,6 +731,8 @@ pct_sync_indicator_class_init (PctSyncIndicatorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PctSyncIndicator, problems_box);
   gtk_widget_class_bind_template_child (widget_class, PctSyncIndicator, problems_list);
   gtk_widget_class_bind_template_child (widget_class, PctSyncIndicator, dismiss_all_button);
+  gtk_widget_class_bind_template_child (widget_class, PctSyncIndicator, problems_more_label);
+  gtk_widget_class_bind_template_child (widget_class, PctSyncIndicator, problems_error_label);
   gtk_widget_class_bind_template_child (widget_class, PctSyncIndicator, sign_in_button);
   gtk_widget_class_bind_template_callback (widget_class, dismiss_all_clicked_cb);
 }
@@ -635,6 +741,7 @@ static void
 pct_sync_indicator_init (PctSyncIndicator *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->listed_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   update (self);
 }
 
