@@ -33,6 +33,7 @@
 #include "pct-record.h"
 #include "pct-sync-private.h"
 #include "pct-tls.h"
+#include "pct-tls-handshakes.h"
 
 struct _PctSyncAuth
 {
@@ -56,6 +57,7 @@ struct _PctSyncHttp
   char          *host;
   SoupSession   *session;
   SoupSession   *wait_session;  /* longer timeout, for long polling */
+  PctTlsKeeper  *tls_keeper;
   GTlsDatabase  *ca_database;
   guint          max_attempts;
   guint          backoff_min_ms;
@@ -437,6 +439,7 @@ new_message (PctSyncHttp *http,
     soup_message_set_request_body_from_bytes (message, "application/json", body);
 
   pct_tls_verify_message (message, http->ca_database);
+  pct_tls_keeper_watch (http->tls_keeper, message);
   return message;
 }
 
@@ -957,6 +960,7 @@ _pct_sync_http_new (const PctSyncConfig  *config,
   http->max_attempts = config->max_attempts;
   http->backoff_min_ms = config->backoff_min_ms;
   http->backoff_max_ms = MAX (config->backoff_max_ms, config->backoff_min_ms);
+  http->tls_keeper = pct_tls_keeper_new ();
   http->session = new_session (config->timeout);
   if (wait_seconds > 0)
     http->wait_session = new_session (config->timeout + wait_seconds);
@@ -971,6 +975,7 @@ _pct_sync_http_free (PctSyncHttp *http)
     return;
   g_clear_object (&http->session);
   g_clear_object (&http->wait_session);
+  pct_tls_keeper_free (http->tls_keeper);
   g_clear_object (&http->ca_database);
   g_clear_pointer (&http->base, g_uri_unref);
   g_free (http->host);

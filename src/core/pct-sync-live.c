@@ -32,6 +32,7 @@
 #include "pct-record.h"
 #include "pct-sync-private.h"
 #include "pct-tls.h"
+#include "pct-tls-handshakes.h"
 
 struct _PctSyncLive
 {
@@ -43,6 +44,7 @@ struct _PctSyncLive
 
   /* The rest belongs to the live thread. */
   SoupSession              *session;
+  PctTlsKeeper             *tls_keeper;
   GTlsDatabase             *ca_database;
   SoupWebsocketConnection  *socket;
   gboolean                  connecting;
@@ -455,6 +457,8 @@ connect_socket (PctSyncLive *live)
                                   bearer);
   }
   pct_tls_verify_message (message, live->ca_database);
+  pct_tls_keeper_prune (live->tls_keeper);
+  pct_tls_keeper_watch (live->tls_keeper, message);
 
   live->connecting = TRUE;
   soup_session_websocket_connect_async (live->session, message, NULL, NULL, G_PRIORITY_DEFAULT,
@@ -502,6 +506,7 @@ live_thread (gpointer user_data)
   live->session = soup_session_new_with_options ("user-agent", "Precinct/" PACKAGE_VERSION,
                                                  "timeout", config.timeout,
                                                  NULL);
+  live->tls_keeper = pct_tls_keeper_new ();
   if (config.ca_file != NULL && *config.ca_file != '\0')
     /* A CA file that cannot be read fails the runs, which say so. */
     live->ca_database = pct_tls_database_new_for_ca_file (config.ca_file, NULL);
@@ -511,6 +516,7 @@ live_thread (gpointer user_data)
   g_main_loop_run (live->loop);
 
   g_clear_object (&live->session);
+  g_clear_pointer (&live->tls_keeper, pct_tls_keeper_free);
   g_clear_object (&live->ca_database);
   g_main_context_pop_thread_default (live->context);
   return NULL;

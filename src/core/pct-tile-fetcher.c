@@ -36,6 +36,7 @@
 
 #include "pct-tile-fetcher.h"
 #include "pct-tls.h"
+#include "pct-tls-handshakes.h"
 
 struct _PctTileFetcher
 {
@@ -54,6 +55,7 @@ struct _PctTileFetcher
   char                *last_error;
 
   SoupSession         *session;
+  PctTlsKeeper        *tls_keeper;          /* outlives the sessions */
   GTlsDatabase        *ca_database;
   gint64               offline_since;       /* monotonic µs; 0 when not */
   guint64              written_since_trim;  /* bytes */
@@ -256,6 +258,8 @@ new_message (PctTileFetcher *self,
   soup_message_headers_append (soup_message_get_request_headers (message),
                                "Accept", "image/png, image/jpeg;q=0.9");
   pct_tls_verify_message (message, self->ca_database);
+  pct_tls_keeper_prune (self->tls_keeper);
+  pct_tls_keeper_watch (self->tls_keeper, message);
 
   return message;
 }
@@ -731,6 +735,7 @@ pct_tile_fetcher_finalize (GObject *object)
   g_clear_pointer (&self->ca_file, g_free);
   g_clear_pointer (&self->cache_dir, g_free);
   g_clear_pointer (&self->last_error, g_free);
+  g_clear_pointer (&self->tls_keeper, pct_tls_keeper_free);
 
   G_OBJECT_CLASS (pct_tile_fetcher_parent_class)->finalize (object);
 }
@@ -920,6 +925,7 @@ pct_tile_fetcher_init (PctTileFetcher *self)
   self->max_age = DEFAULT_MAX_AGE;
   self->retry_interval = DEFAULT_RETRY_INTERVAL;
   self->cache_size_limit = DEFAULT_CACHE_SIZE_LIMIT;
+  self->tls_keeper = pct_tls_keeper_new ();
 }
 
 /**

@@ -18,6 +18,8 @@ struct _PctHubServer
 
   PctHubStorage  *storage;
   SoupServer     *soup;
+  GSocketService *service;   /* accepts the connections, over TLS */
+  GSocketAddress *address;   /* where service listens */
   gint64          token_ttl;
   int             gzip_level;
   gboolean        stopping;

@@ -24,6 +24,7 @@
 #include "pct-hub-mutation.h"
 #include "pct-hub-server-private.h"
 #include "pct-record.h"
+#include "pct-tls-handshakes.h"
 
 #define BODY_KEY "pct-hub-body"
 
@@ -1175,6 +1176,13 @@ pct_hub_server_dispose (GObject *object)
   PctHubServer *self = (PctHubServer *) object;
 
   _pct_hub_server_feed_stop (self);
+  if (self->service != NULL)
+    {
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      g_clear_object (&self->service);
+    }
+  g_clear_object (&self->address);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
@@ -1262,26 +1270,27 @@ pct_hub_server_listen (PctHubServer     *self,
 {
   g_return_val_if_fail (PCT_IS_HUB_SERVER (self), FALSE);
   g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), FALSE);
+  g_return_val_if_fail (self->service == NULL, FALSE);
 
-  soup_server_set_tls_certificate (self->soup, certificate);
-  return soup_server_listen (self->soup, address, SOUP_SERVER_LISTEN_HTTPS, error);
+  self->service = pct_tls_service_new (self->soup, certificate, address, &self->address, error);
+  return self->service != NULL;
 }
 
 char *
 pct_hub_server_get_url (PctHubServer *self)
 {
-  g_autoslist(GUri) uris = NULL;
-  const char *host;
+  g_autofree char *host = NULL;
+  GInetSocketAddress *address;
 
   g_return_val_if_fail (PCT_IS_HUB_SERVER (self), NULL);
 
-  uris = soup_server_get_uris (self->soup);
-  if (uris == NULL)
+  if (!G_IS_INET_SOCKET_ADDRESS (self->address))
     return NULL;
-  host = g_uri_get_host (uris->data);
+  address = G_INET_SOCKET_ADDRESS (self->address);
+  host = g_inet_address_to_string (g_inet_socket_address_get_address (address));
   if (strchr (host, ':') != NULL)
-    return g_strdup_printf ("https://[%s]:%d/", host, g_uri_get_port (uris->data));
-  return g_strdup_printf ("https://%s:%d/", host, g_uri_get_port (uris->data));
+    return g_strdup_printf ("https://[%s]:%u/", host, g_inet_socket_address_get_port (address));
+  return g_strdup_printf ("https://%s:%u/", host, g_inet_socket_address_get_port (address));
 }
 
 void

@@ -39,12 +39,12 @@ void           pct_hub_server_set_token_ttl  (PctHubServer     *self,
 void           pct_hub_server_set_gzip_level (PctHubServer     *self,
                                               int               level);
 
-/* Listens on address with TLS; port 0 picks a free port. */
+/* Listens on address with TLS; port 0 picks a free port. Only once. */
 gboolean       pct_hub_server_listen         (PctHubServer     *self,
                                               GSocketAddress   *address,
                                               GTlsCertificate  *certificate,
                                               GError          **error);
-/* https://HOST:PORT/ of the first listening socket, or NULL. */
+/* https://HOST:PORT/ of the listening socket, or NULL. */
 char          *pct_hub_server_get_url        (PctHubServer     *self);
 
 /* Stops taking requests (503 from then on), answers the requests waiting

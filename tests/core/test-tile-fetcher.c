@@ -24,19 +24,21 @@
 #include <utime.h>
 
 #include "pct-tile-fetcher.h"
+#include "pct-tls-handshakes.h"
 
 /* No exchange with a server on the same machine takes this long. */
 #define WAIT_SECONDS 20
 
 typedef struct
 {
-  SoupServer *server;
-  char       *base;          /* http://127.0.0.1:PORT */
-  GHashTable *requests;      /* path → count */
-  GPtrArray  *paused;        /* SoupServerMessage held unanswered */
-  char       *user_agent;    /* of the last request */
-  guint       in_flight;     /* paused and not yet answered */
-  guint       max_in_flight;
+  SoupServer     *server;
+  GSocketService *service;       /* for HTTPS */
+  char           *base;          /* http://127.0.0.1:PORT */
+  GHashTable     *requests;      /* path → count */
+  GPtrArray      *paused;        /* SoupServerMessage held unanswered */
+  char           *user_agent;    /* of the last request */
+  guint           in_flight;     /* paused and not yet answered */
+  guint           max_in_flight;
 } TileServer;
 
 typedef struct
@@ -192,25 +194,36 @@ tile_server_start (GTlsCertificate *certificate)
 {
   TileServer *ts = g_new0 (TileServer, 1);
   g_autoptr(GError) error = NULL;
-  GSList *uris;
+  guint port;
 
-  ts->server = soup_server_new ("tls-certificate", certificate, NULL);
+  ts->server = soup_server_new (NULL, NULL);
   ts->requests = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ts->paused = g_ptr_array_new_with_free_func (g_object_unref);
   soup_server_add_handler (ts->server, "/tiles", server_callback, ts, NULL);
 
-  soup_server_listen_local (ts->server, 0,
-                            SOUP_SERVER_LISTEN_IPV4_ONLY |
-                            (certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0),
-                            &error);
-  g_assert_no_error (error);
+  if (certificate != NULL)
+    {
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+      g_autoptr(GSocketAddress) bound = NULL;
 
-  uris = soup_server_get_uris (ts->server);
-  g_assert_nonnull (uris);
-  ts->base = g_strdup_printf ("%s://127.0.0.1:%d", certificate != NULL ? "https" : "http",
-                              g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+      ts->service = pct_tls_service_new (ts->server, certificate, address, &bound, &error);
+      g_assert_no_error (error);
+      port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+    }
+  else
+    {
+      GSList *uris;
 
+      soup_server_listen_local (ts->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+      g_assert_no_error (error);
+      uris = soup_server_get_uris (ts->server);
+      g_assert_nonnull (uris);
+      port = g_uri_get_port (uris->data);
+      g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+    }
+
+  ts->base = g_strdup_printf ("%s://127.0.0.1:%u", certificate != NULL ? "https" : "http", port);
   return ts;
 }
 
@@ -226,6 +239,12 @@ static void
 tile_server_stop (TileServer *ts)
 {
   release_paused (ts);
+  if (ts->service != NULL)
+    {
+      g_socket_service_stop (ts->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (ts->service));
+      g_clear_object (&ts->service);
+    }
   soup_server_disconnect (ts->server);
   g_clear_object (&ts->server);
 }

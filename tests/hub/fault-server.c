@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fault-server.h"
+#include "pct-tls-handshakes.h"
 
 typedef struct
 {
@@ -51,6 +52,7 @@ struct _FaultServer
   GMainContext     *context;
   GMainLoop        *loop;
   SoupServer       *soup;
+  GSocketService   *service;
   GTlsCertificate  *certificate;
   char             *url;
 
@@ -513,23 +515,34 @@ serve_normally (FaultServer       *server,
     respond_error (message, SOUP_STATUS_NOT_FOUND, "not_found", -1);
 }
 
+/* Closes the connection under message; the client may have closed it
+ * already. */
 static void
 close_connection (SoupServerMessage *message)
 {
   g_autoptr(GIOStream) stream = soup_server_message_steal_connection (message);
 
-  g_io_stream_close (stream, NULL, NULL);
+  if (stream != NULL)
+    g_io_stream_close (stream, NULL, NULL);
+}
+
+static gboolean
+reset_cb (gpointer user_data)
+{
+  close_connection (user_data);
+  return G_SOURCE_REMOVE;
 }
 
 static void
 reset_after_chunk_cb (SoupServerMessage *message,
                       gpointer           user_data)
 {
-  GSocket *socket = soup_server_message_get_socket (message);
+  g_autoptr(GSource) source = g_idle_source_new ();
 
   g_signal_handlers_disconnect_by_func (message, reset_after_chunk_cb, user_data);
-  if (socket != NULL)
-    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  /* Once the chunk's writing is over, not from inside it. */
+  g_source_set_callback (source, reset_cb, g_object_ref (message), g_object_unref);
+  g_source_attach (source, g_main_context_get_thread_default ());
 }
 
 static void
@@ -776,21 +789,21 @@ server_thread (gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  GSList *uris;
+  g_autoptr(GSocketAddress) bound = NULL;
 
   g_main_context_push_thread_default (server->context);
 
-  server->soup = soup_server_new ("tls-certificate", server->certificate, NULL);
+  server->soup = soup_server_new (NULL, NULL);
   soup_server_add_handler (server->soup, "/api/v1", api_cb, server, NULL);
   soup_server_add_early_handler (server->soup, "/api/v1/live", live_early_cb, server, NULL);
   soup_server_add_websocket_handler (server->soup, "/api/v1/live", NULL, NULL, live_cb, server,
                                      NULL);
-  if (!soup_server_listen (server->soup, address, SOUP_SERVER_LISTEN_HTTPS, &error))
+  server->service = pct_tls_service_new (server->soup, server->certificate, address, &bound,
+                                         &error);
+  if (server->service == NULL)
     g_error ("The fault server cannot listen: %s", error->message);
-
-  uris = soup_server_get_uris (server->soup);
-  server->url = g_strdup_printf ("https://127.0.0.1:%d/", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  server->url = g_strdup_printf ("https://127.0.0.1:%u/",
+                                 g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
 
   g_mutex_lock (&server->mutex);
   server->ready = TRUE;
@@ -800,14 +813,10 @@ server_thread (gpointer user_data)
   g_main_loop_run (server->loop);
 
   /* Whatever is held open is answered, so that nothing waits on us. */
+  g_socket_service_stop (server->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
   for (guint i = 0; i < server->paused->len; i++)
-    {
-      SoupServerMessage *message = g_ptr_array_index (server->paused, i);
-      GSocket *socket = soup_server_message_get_socket (message);
-
-      if (socket != NULL)
-        g_socket_shutdown (socket, TRUE, TRUE, NULL);
-    }
+    close_connection (g_ptr_array_index (server->paused, i));
   g_ptr_array_set_size (server->paused, 0);
   g_ptr_array_set_size (server->waiters, 0);
   for (guint i = 0; i < server->sockets->len; i++)
@@ -822,6 +831,7 @@ server_thread (gpointer user_data)
   while (g_main_context_iteration (server->context, FALSE))
     ;
   g_ptr_array_set_size (server->sockets, 0);
+  g_clear_object (&server->service);
   g_clear_object (&server->soup);
 
   g_main_context_pop_thread_default (server->context);
