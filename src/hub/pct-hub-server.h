@@ -47,8 +47,9 @@ gboolean       pct_hub_server_listen         (PctHubServer     *self,
 /* https://HOST:PORT/ of the listening socket, or NULL. */
 char          *pct_hub_server_get_url        (PctHubServer     *self);
 
-/* Stops taking requests (503 from then on), answers the requests waiting
- * for changes, closes live connections and the listening sockets. */
+/* Stops taking requests (503 from then on, new connections included:
+ * the socket stays open until the server is disposed), answers the
+ * requests waiting for changes and closes live connections. */
 void           pct_hub_server_stop           (PctHubServer     *self);
 /* Whether no request is being worked on any more. */
 gboolean       pct_hub_server_is_idle        (PctHubServer     *self);
