@@ -28,6 +28,15 @@ static const char * const rtree_tables[] = {
 
 static const char * const search_tables[] = { "address_fts", "unit_fts", "person_fts" };
 
+void
+sync_test_avoid_proxies (void)
+{
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_unsetenv ("https_proxy");
+  g_unsetenv ("HTTPS_PROXY");
+  g_unsetenv ("all_proxy");
+}
+
 char *
 sync_test_make_certs (void)
 {

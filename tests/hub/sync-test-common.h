@@ -10,6 +10,9 @@
 
 G_BEGIN_DECLS
 
+/* The servers are on this machine: no proxy between, and the desktop's
+ * proxy settings are not looked up. */
+void      sync_test_avoid_proxies (void);
 /* Runs build-aux/make-certs.sh DIR --faults into a new temporary
  * directory and returns it. */
 char     *sync_test_make_certs    (void);

@@ -853,10 +853,7 @@ main (int   argc,
   int status;
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_unsetenv ("https_proxy");
-  g_unsetenv ("HTTPS_PROXY");
-  g_unsetenv ("all_proxy");
+  sync_test_avoid_proxies ();
 
   env = hub_test_env_new ();
 
