@@ -240,3 +240,12 @@ pct_tls_service_new (SoupServer       *server,
                          service_free, 0);
   return g_steal_pointer (&socket_service);
 }
+
+void
+pct_tls_service_close (GSocketService *service)
+{
+  g_return_if_fail (G_IS_SOCKET_SERVICE (service));
+
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+}

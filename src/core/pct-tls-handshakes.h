@@ -36,13 +36,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PctTlsKeeper, pct_tls_keeper_free)
 /* Serves HTTPS for server on address with certificate: the TLS
  * connections are made here and handed to server as plain streams (see
  * the file's comment). Connections are accepted in the thread-default
- * main context; stop the service with g_socket_service_stop() and
- * g_socket_listener_close(). effective_address, when not NULL, receives
- * the address bound (with the port chosen when address asked for 0). */
+ * main context; pct_tls_service_close() stops. effective_address, when
+ * not NULL, receives the address bound (with the port chosen when address
+ * asked for 0). */
 GSocketService *pct_tls_service_new    (SoupServer       *server,
                                         GTlsCertificate  *certificate,
                                         GSocketAddress   *address,
                                         GSocketAddress  **effective_address,
                                         GError          **error);
+/* Stops accepting and closes the listening socket; the connections
+ * accepted are the SoupServer's to close. */
+void            pct_tls_service_close  (GSocketService   *service);
 
 G_END_DECLS

@@ -1178,8 +1178,7 @@ pct_hub_server_dispose (GObject *object)
   _pct_hub_server_feed_stop (self);
   if (self->service != NULL)
     {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      pct_tls_service_close (self->service);
       g_clear_object (&self->service);
     }
   g_clear_object (&self->address);

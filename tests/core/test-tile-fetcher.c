@@ -241,8 +241,7 @@ tile_server_stop (TileServer *ts)
   release_paused (ts);
   if (ts->service != NULL)
     {
-      g_socket_service_stop (ts->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (ts->service));
+      pct_tls_service_close (ts->service);
       g_clear_object (&ts->service);
     }
   soup_server_disconnect (ts->server);

@@ -813,8 +813,7 @@ server_thread (gpointer user_data)
   g_main_loop_run (server->loop);
 
   /* Whatever is held open is answered, so that nothing waits on us. */
-  g_socket_service_stop (server->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
+  pct_tls_service_close (server->service);
   for (guint i = 0; i < server->paused->len; i++)
     close_connection (g_ptr_array_index (server->paused, i));
   g_ptr_array_set_size (server->paused, 0);
